@@ -1,0 +1,111 @@
+"""OAuth client-credentials tokens for one Hotmart account.
+
+Hotmart's token endpoint wants the client id and secret in the query string and the
+account's Basic key in the `Authorization` header. Tokens live 24-48 h; we refresh a
+minute (or a tenth of the lifetime, if shorter) before expiry, and once more when the API
+answers 401 `token_expired`. One manager per account is shared by every stream and
+worker thread, so a run asks for as few tokens as possible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import requests
+
+from tap_hotmart.accounts import Account
+from tap_hotmart.errors import HotmartAuthError
+
+TOKEN_TIMEOUT_SECONDS = 60
+TOKEN_ATTEMPTS = 4
+
+
+class TokenManager:
+    """Fetches, caches and refreshes the bearer token of one account (thread-safe)."""
+
+    def __init__(
+        self,
+        account: Account,
+        auth_url: str,
+        session: requests.Session,
+        before_request: Callable[[], None],
+    ) -> None:
+        self._account = account
+        self._auth_url = auth_url
+        self._session = session
+        self._before_request = before_request  # token requests count against the budget
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._refresh_at = 0.0
+
+    def token(self) -> str:
+        """Return a valid access token, fetching a new one when needed."""
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._refresh_at:
+                self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def invalidate(self, rejected_token: str) -> None:
+        """Forget a token the API rejected, unless another thread already replaced it."""
+        with self._lock:
+            if self._token == rejected_token:
+                self._token = None
+
+    def _fetch(self) -> None:
+        params = {
+            "grant_type": "client_credentials",
+            "client_id": self._account.client_id,
+            "client_secret": self._account.client_secret,
+        }
+        headers = {"Authorization": f"Basic {self._account.basic}"}
+        last_problem = ""
+        for attempt in range(TOKEN_ATTEMPTS):
+            self._before_request()
+            try:
+                response = self._session.post(
+                    self._auth_url, params=params, headers=headers, timeout=TOKEN_TIMEOUT_SECONDS
+                )
+            except requests.RequestException as exc:
+                last_problem = f"the token endpoint could not be reached ({type(exc).__name__})"
+            else:
+                if response.status_code in (400, 401, 403):
+                    raise HotmartAuthError(
+                        f"Account {self._account.account_id!r}: Hotmart refused the credentials "
+                        f"(HTTP {response.status_code} {_error_code(response)}). Check the "
+                        "Client ID, Client Secret and Basic key in Hotmart → Tools → Developer "
+                        "Credentials, and that sandbox credentials are used with sandbox=true."
+                    )
+                if response.ok:
+                    self._accept(response)
+                    return
+                last_problem = f"the token endpoint answered HTTP {response.status_code}"
+            time.sleep(min(2**attempt, 10))
+        raise HotmartAuthError(
+            f"Account {self._account.account_id!r}: no access token after "
+            f"{TOKEN_ATTEMPTS} attempts: {last_problem}."
+        )
+
+    def _accept(self, response: requests.Response) -> None:
+        try:
+            body = response.json()
+            token = str(body["access_token"])
+            lifetime = float(body.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise HotmartAuthError(
+                f"Account {self._account.account_id!r}: the token endpoint answered without "
+                "an access_token; is auth_url pointing at Hotmart's token endpoint?"
+            ) from exc
+        margin = min(60.0, lifetime / 10)
+        self._token = token
+        self._refresh_at = time.monotonic() + lifetime - margin
+
+
+def _error_code(response: requests.Response) -> str:
+    """Hotmart's `error` field, if the body has one (never the body itself)."""
+    try:
+        return str(response.json().get("error", "")).strip()
+    except (ValueError, AttributeError):
+        return ""

@@ -1,0 +1,327 @@
+"""Base streams: Hotmart paging, per-account partitions and date windows.
+
+Two kinds of stream share this module:
+
+* `HotmartStream` reads an endpoint page by page (`page_token` until there is none).
+* `DateWindowStream` reads a date-filtered endpoint in consecutive windows. Several
+  windows are fetched at once (one rate limiter per account keeps the total within the
+  budget) while records are emitted strictly in window order, so the output and the state
+  are the same as a sequential run. For incremental streams the bookmark is the end of the
+  last window whose records were all emitted — never a record's own date — so an
+  interrupted run loses nothing and resumes at the last complete window.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import backoff
+from singer_sdk import RESTStream
+from singer_sdk.helpers._typing import TypeConformanceLevel
+
+from tap_hotmart.errors import PagingLoopError
+from tap_hotmart.progress import WindowProgress
+from tap_hotmart.windows import UTC, Window, split
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_hotmart.http import AccountClient, Params
+    from tap_hotmart.tap import TapHotmart
+
+SCHEMAS_DIR = Path(__file__).parent / "schemas"
+PROGRESS_EVERY_PAGES = 20
+# Refund statuses are a few percent of sales, so the sweep of old history can use wide
+# windows: a handful of requests per account and run.
+SWEEP_WINDOW_DAYS = 365
+
+
+class HotmartStream(RESTStream[str]):
+    """A Hotmart endpoint read page by page for every configured account."""
+
+    # Nested objects are Hotmart's own, passed through verbatim; walking them per record
+    # would cost CPU for nothing.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    #: Hotmart's path, relative to the API host; may contain {context keys}.
+    endpoint: ClassVar[str]
+    #: Keys of the parent's context copied into each record (child streams).
+    parent_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, tap: TapHotmart, **kwargs: Any) -> None:
+        super().__init__(tap, schema=SCHEMAS_DIR / f"{self.name}.json", **kwargs)
+        self.hotmart_tap = tap
+        self._get_with_retries = self.request_decorator(self._get_page)
+
+    @property
+    def url_base(self) -> str:
+        return self.hotmart_tap.api_url
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        """One partition per account: its own bookmarks, its own progress."""
+        if self.parent_stream_type is not None:
+            return None
+        return [{"account_id": account.account_id} for account in self.hotmart_tap.accounts]
+
+    @property
+    def page_size(self) -> int:
+        return int(self.config.get("page_size", 500))
+
+    # Retries ---------------------------------------------------------------------------
+
+    def backoff_wait_generator(self) -> Iterator[float]:
+        return backoff.expo(base=2, factor=1, max_value=60)
+
+    def backoff_max_tries(self) -> int:
+        return 8
+
+    def backoff_handler(self, details: Mapping[str, Any]) -> None:
+        """One line per retry: which call, why, and how long we wait (no request dump)."""
+        self.logger.warning(
+            "%s: retry %d in %.1f s after: %s",
+            self.name,
+            details.get("tries", 0),
+            details.get("wait", 0.0),
+            details.get("exception"),
+        )
+
+    def _get_page(self, client: AccountClient, path: str, params: Params) -> Any:
+        return client.get_page(path, params)
+
+    # Paging ----------------------------------------------------------------------------
+
+    def iter_pages(
+        self, client: AccountClient, path: str, params: Params
+    ) -> Iterator[tuple[list[dict], int | None]]:
+        """Yield (items, total_results) for every page until Hotmart gives no next token."""
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            page_params = {**params, "max_results": self.page_size}
+            if token:
+                page_params["page_token"] = token
+            body = self._get_with_retries(client, path, page_params)
+            items, page_info = _split_body(body)
+            yield [item for item in items if isinstance(item, dict)], page_info.get("total_results")
+            token = page_info.get("next_page_token") or None
+            if not token:
+                return
+            if token in seen:
+                msg = (
+                    f"Account {client.account.account_id!r}, GET {path}: Hotmart returned a "
+                    "page token it had already returned; stopping instead of looping."
+                )
+                raise PagingLoopError(msg)
+            seen.add(token)
+
+    # Records ---------------------------------------------------------------------------
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """Query parameters every request of this stream sends (besides paging)."""
+        return {}
+
+    def transform(self, item: dict, context: Context) -> Record | None:
+        """Shape one API item into a record; None drops an item that has no key."""
+        item["account_id"] = context["account_id"]
+        for key in self.parent_keys:
+            item[key] = context[key]
+        return item
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        assert context is not None
+        client = self.hotmart_tap.client(context["account_id"])
+        path = self.endpoint.format(**context)
+        for items, _ in self.iter_pages(client, path, self.request_params(context)):
+            yield from self._transform_page(items, context)
+
+    def _transform_page(self, items: list[dict], context: Context) -> list[Record]:
+        records = []
+        for item in items:
+            record = self.transform(item, context)
+            if record is None:
+                self.logger.warning(
+                    "%s [%s]: skipped an item without its key fields",
+                    self.name,
+                    context["account_id"],
+                )
+            else:
+                records.append(record)
+        return records
+
+
+def _split_body(body: Any) -> tuple[list, dict]:
+    """Items and page_info of a paged body; a bare array is one final page."""
+    if isinstance(body, list):
+        return body, {}
+    if isinstance(body, dict):
+        items = body.get("items")
+        page_info = body.get("page_info")
+        return (items if isinstance(items, list) else []), (
+            page_info if isinstance(page_info, dict) else {}
+        )
+    return [], {}
+
+
+class DateWindowStream(HotmartStream):
+    """A date-filtered endpoint read in windows, several windows in flight at once."""
+
+    #: Names of Hotmart's inclusive start/end filters for this endpoint.
+    date_params: ClassVar[tuple[str, str]] = ("start_date", "end_date")
+    #: Filters for the refund sweep over the history before the lookback (None: no sweep).
+    sweep_filters: ClassVar[dict[str, Any] | None] = None
+    #: Window length in days; None means the `window_days` setting.
+    fixed_window_days: ClassVar[int | None] = None
+    #: Column that receives the window end, for endpoints whose items carry no date.
+    window_field: ClassVar[str | None] = None
+    is_sorted = True  # bookmarks are window ends, which only grow
+
+    @property
+    def window_days(self) -> int:
+        return self.fixed_window_days or int(self.config.get("window_days", 30))
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        assert context is not None
+        account_id = context["account_id"]
+        client = self.hotmart_tap.client(account_id)
+        history_start = self.hotmart_tap.start_date
+        start = self._resume_from(context) or history_start
+        end = self.hotmart_tap.sync_end
+        if self.sweep_filters and start > history_start:
+            # Refunds and chargebacks reach sales of any age; a lookback cannot cover
+            # them, so the history before it is swept for those statuses only.
+            sweep = split(history_start, start, SWEEP_WINDOW_DAYS)
+            self.logger.info(
+                "%s [%s]: sweeping %s..%s for refunds and chargebacks",
+                self.name,
+                account_id,
+                f"{history_start:%Y-%m-%d}",
+                f"{start:%Y-%m-%d}",
+            )
+            for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
+                yield from records
+        windows = split(start, end, self.window_days)
+        for window, records in self._fetch_in_order(
+            client, windows, self.request_params(context), context
+        ):
+            yield from records
+            self._complete_window(context, window)
+
+    def _resume_from(self, context: Context) -> datetime | None:
+        """Where an incremental run starts: the bookmark minus the lookback."""
+        if not self.replication_key:
+            return None
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        if not bookmark:
+            return None
+        lookback = timedelta(days=int(self.config.get("lookback_days", 60)))
+        return max(self.hotmart_tap.start_date, _parse_iso(bookmark) - lookback)
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None):
+        """Records never move the bookmark; completed windows do (`_complete_window`)."""
+
+    def _complete_window(self, context: Context, window: Window) -> None:
+        if not self.replication_key or not self.selected:
+            return
+        current = self.get_context_state(context).get("replication_key_value")
+        if current and _parse_iso(current) >= window.end:
+            return  # re-reading the lookback; the bookmark is already past it
+        super()._increment_stream_state(
+            {self.replication_key: window.end.isoformat()}, context=context
+        )
+
+    def _fetch_in_order(
+        self, client: AccountClient, windows: list[Window], params: Params, context: Context
+    ) -> Iterator[tuple[Window, Iterator[Record]]]:
+        """Fetch up to `concurrency` windows at once; hand them out in window order.
+
+        Each window's records must be consumed before the next window is asked for.
+        """
+        account_id = context["account_id"]
+        progress = WindowProgress(self.logger, self.name, account_id, len(windows))
+        workers = max(1, int(self.config.get("concurrency", 4)))
+        cancel = threading.Event()
+        pending: deque[tuple[Window, queue.Queue]] = deque()
+        upcoming = iter(windows)
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-{account_id}") as pool:
+
+            def submit_next() -> None:
+                window = next(upcoming, None)
+                if window is not None:
+                    pages: queue.Queue = queue.Queue()
+                    pool.submit(
+                        self._fill,
+                        pages,
+                        window,
+                        client=client,
+                        params=params,
+                        context=context,
+                        cancel=cancel,
+                    )
+                    pending.append((window, pages))
+
+            for _ in range(workers):
+                submit_next()
+            try:
+                while pending:
+                    window, pages = pending.popleft()
+                    submit_next()
+                    yield window, self._drain(pages, window, progress)
+            finally:
+                cancel.set()
+
+    def _fill(
+        self,
+        pages: queue.Queue,
+        window: Window,
+        *,
+        client: AccountClient,
+        params: Params,
+        context: Context,
+        cancel: threading.Event,
+    ) -> None:
+        """Worker: read every page of one window into its queue (or the error that stopped it)."""
+        start_name, end_name = self.date_params
+        window_params = {**params, start_name: window.start_ms, end_name: window.last_ms}
+        window_end = window.end.isoformat()
+        try:
+            for items, total in self.iter_pages(client, self.endpoint, window_params):
+                if cancel.is_set():
+                    return
+                records = self._transform_page(items, context)
+                if self.window_field:
+                    for record in records:
+                        record[self.window_field] = window_end
+                pages.put(("page", records, total))
+            pages.put(("done", None, None))
+        except BaseException as exc:  # handed to the emitting thread, which re-raises it
+            pages.put(("error", exc, None))
+
+    def _drain(
+        self, pages: queue.Queue, window: Window, progress: WindowProgress
+    ) -> Iterator[Record]:
+        count = 0
+        page_number = 0
+        while True:
+            kind, payload, total = pages.get()
+            if kind == "error":
+                raise payload
+            if kind == "done":
+                break
+            page_number += 1
+            count += len(payload)
+            if page_number % PROGRESS_EVERY_PAGES == 0:
+                progress.page(window.label(), count, total)
+            yield from payload
+        progress.window_done(window.label(), count)
+
+
+def _parse_iso(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,131 @@
+"""One Hotmart account's HTTP access: rate limit, bearer token, error classification.
+
+Every stream and worker thread of an account goes through its `AccountClient`, so the
+account's request budget and token are shared. This module decides what each answer
+means; the retrying itself is the SDK's backoff around `AccountClient.get_page`.
+"""
+
+from __future__ import annotations
+
+import decimal
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+
+from tap_hotmart.accounts import Account
+from tap_hotmart.auth import TokenManager
+from tap_hotmart.errors import HotmartAPIError, HotmartAuthError
+from tap_hotmart.ratelimit import RateLimiter
+
+# Amounts must stay exact: every JSON number with a fraction becomes a Decimal.
+_DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
+_EXPIRED_TOKEN_ERRORS = {"token_expired", "invalid_token"}
+_MAX_RATE_LIMIT_WAITS = 20
+REQUEST_TIMEOUT_SECONDS = 120
+
+Params = Mapping[str, str | int | Sequence[str]]
+
+
+class AccountClient:
+    """Sends GET requests to Hotmart on behalf of one account."""
+
+    def __init__(
+        self,
+        account: Account,
+        api_url: str,
+        auth_url: str,
+        requests_per_minute: int,
+        user_agent: str,
+    ) -> None:
+        self.account = account
+        self.api_url = api_url.rstrip("/")
+        self.limiter = RateLimiter(requests_per_minute)
+        self._user_agent = user_agent
+        self._local = threading.local()
+        self.tokens = TokenManager(account, auth_url, self._new_session(), self.limiter.acquire)
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers.update({"User-Agent": self._user_agent, "Accept": "application/json"})
+        return session
+
+    @property
+    def session(self) -> requests.Session:
+        """A session per thread: requests sessions are not meant to be shared by threads."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._new_session()
+        return session
+
+    def get_page(self, path: str, params: Params) -> dict[str, Any] | list[Any]:
+        """GET one page and return its decoded body.
+
+        Raises:
+            RetriableAPIError: a transient failure (5xx, unreadable body) worth retrying.
+            HotmartAuthError: the credentials or token were refused for good.
+            HotmartAPIError: any other 4xx, with Hotmart's own explanation.
+        """
+        url = self.api_url + path
+        token_refreshed = False
+        for _ in range(_MAX_RATE_LIMIT_WAITS):
+            self.limiter.acquire()
+            token = self.tokens.token()
+            response = self.session.get(
+                url,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=REQUEST_TIMEOUT_SECONDS,
+            )
+            self.limiter.observe(response.headers, response.status_code)
+            if response.status_code == 429:
+                continue  # the limiter now holds every thread until Hotmart's reset
+            if response.status_code == 401:
+                error, _ = _error_fields(response)
+                if error in _EXPIRED_TOKEN_ERRORS and not token_refreshed:
+                    self.tokens.invalidate(token)
+                    token_refreshed = True
+                    continue
+                raise HotmartAuthError(self._describe(path, response))
+            if response.status_code >= 500:
+                raise RetriableAPIError(self._describe(path, response), response)
+            if response.status_code >= 400:
+                error, _ = _error_fields(response)
+                raise HotmartAPIError(self._describe(path, response), response.status_code, error)
+            try:
+                return _DECODER.decode(response.content)
+            except msgspec.DecodeError as exc:
+                msg = f"{self._where(path)}: the response body is not valid JSON (truncated?)"
+                raise RetriableAPIError(msg, response) from exc
+        msg = f"{self._where(path)}: still rate-limited after {_MAX_RATE_LIMIT_WAITS} waits"
+        raise RetriableAPIError(msg)
+
+    def _where(self, path: str) -> str:
+        return f"Account {self.account.account_id!r}, GET {path}"
+
+    def _describe(self, path: str, response: requests.Response) -> str:
+        """One line naming the account, the endpoint and Hotmart's explanation."""
+        error, description = _error_fields(response)
+        detail = f"HTTP {response.status_code}"
+        if error:
+            detail += f" {error}"
+        if description:
+            detail += f": {description}"
+        elif not error:
+            content_type = response.headers.get("Content-Type", "unknown")
+            detail += f" with a non-JSON body ({content_type.split(';')[0]})"
+        return f"{self._where(path)}: {detail}"
+
+
+def _error_fields(response: requests.Response) -> tuple[str, str]:
+    """Hotmart's `error` and `error_description`, if the body carries them."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    return str(body.get("error") or ""), str(body.get("error_description") or "")

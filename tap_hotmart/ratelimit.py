@@ -1,0 +1,70 @@
+"""A per-account request budget shared by every stream and worker thread.
+
+Hotmart allows 500 requests per minute per account (reads and writes, token requests
+included) and answers 429 beyond that. Waiting for a 429 wastes a round trip and, with
+several threads, makes them all collide; so we keep our own sliding window of send times
+and also obey the server's `RateLimit-Remaining`/`RateLimit-Reset` headers, which account
+for requests made by the user's other tools with the same credentials.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+
+WINDOW_SECONDS = 60.0
+# The server counts a request when it arrives, we count it when we send it: a small margin
+# keeps our window from reopening a slot the server still counts.
+SAFETY_SECONDS = 1.0
+
+
+class RateLimiter:
+    """Sliding-window limiter: at most `per_minute` sends in any 60-second span."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._blocked_until = 0.0
+        self._lock = threading.Lock()
+        self.waited_seconds = 0.0
+
+    def acquire(self) -> None:
+        """Block until a request may be sent, then count it."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._sent and self._sent[0] <= now - WINDOW_SECONDS - SAFETY_SECONDS:
+                    self._sent.popleft()
+                wait = self._blocked_until - now
+                if len(self._sent) >= self.per_minute:
+                    wait = max(wait, self._sent[0] + WINDOW_SECONDS + SAFETY_SECONDS - now)
+                if wait <= 0:
+                    self._sent.append(now)
+                    return
+                self.waited_seconds += wait
+            self._sleep(wait)
+
+    def observe(self, headers: Mapping[str, str], status_code: int) -> None:
+        """Learn from the server's view of the budget (its headers, or a 429)."""
+        remaining = _as_float(headers.get("RateLimit-Remaining"))
+        reset = _as_float(headers.get("RateLimit-Reset"))
+        if status_code == 429 or (remaining is not None and remaining <= 0):
+            pause = reset if reset is not None else WINDOW_SECONDS
+            with self._lock:
+                self._blocked_until = max(self._blocked_until, self._clock() + pause)
+
+
+def _as_float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

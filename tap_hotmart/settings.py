@@ -1,0 +1,213 @@
+"""The tap's settings: their schema (the documented interface) and their parsing.
+
+Everything a user can get wrong is checked here, once, before any request, with a message
+that names the setting and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from singer_sdk import typing as th
+
+from tap_hotmart.errors import config_error
+
+PRODUCTION_API_URL = "https://developers.hotmart.com"
+SANDBOX_API_URL = "https://sandbox.hotmart.com"
+# The same token endpoint serves production and sandbox credentials.
+TOKEN_URL = "https://api-sec-vlc.hotmart.com/security/oauth/token"
+DEFAULT_START_DATE = "2011-01-01T00:00:00+00:00"  # before Hotmart's first sales
+MAX_PAGE_SIZE = 500
+
+_CREDENTIALS_HELP = "From Hotmart → Tools → Developer Credentials."
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property("client_id", th.StringType, title="Client ID", description=_CREDENTIALS_HELP),
+    th.Property(
+        "client_secret",
+        th.StringType,
+        secret=True,
+        title="Client Secret",
+        description=_CREDENTIALS_HELP,
+    ),
+    th.Property(
+        "basic",
+        th.StringType,
+        secret=True,
+        title="Basic key",
+        description=(
+            f"{_CREDENTIALS_HELP} Accepted with or without the leading 'Basic '. "
+            "It is base64(client_id:client_secret); a key of other credentials is refused."
+        ),
+    ),
+    th.Property(
+        "account_id",
+        th.StringType,
+        default="default",
+        title="Account ID",
+        description=(
+            "Your name for the account in a single-account config; written into every "
+            "record and used as the state partition."
+        ),
+    ),
+    th.Property(
+        "accounts",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("account_id", th.StringType, required=True),
+                th.Property("client_id", th.StringType, required=True),
+                th.Property("client_secret", th.StringType, required=True, secret=True),
+                th.Property("basic", th.StringType, required=True, secret=True),
+            )
+        ),
+        secret=True,
+        title="Accounts",
+        description=(
+            "Several Hotmart accounts in one run: a list of {account_id, client_id, "
+            "client_secret, basic}. Replaces the single-account settings."
+        ),
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        title="Start date",
+        description="Earliest order date to read. Default: the whole history (2011-01-01).",
+    ),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        title="End date",
+        description="Latest date to read (exclusive). Default: the time the run starts.",
+    ),
+    th.Property(
+        "sandbox",
+        th.BooleanType,
+        default=False,
+        title="Sandbox",
+        description="Use https://sandbox.hotmart.com (sandbox credentials only work there).",
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        title="API URL",
+        description="Override the API host (the local emulator, a proxy).",
+    ),
+    th.Property(
+        "auth_url",
+        th.StringType,
+        title="Token URL",
+        description="Override the OAuth token endpoint.",
+    ),
+    th.Property(
+        "lookback_days",
+        th.IntegerType,
+        default=60,
+        title="Lookback days",
+        description=(
+            "Days before the bookmark re-read on every incremental run. A sale changes "
+            "status after its order date (APPROVED→COMPLETE when the 7-30-day warranty, "
+            "extendable to 60, ends; boletos expire; overdue charges recover), and Hotmart "
+            "has no updated-at filter, so the last 60 days are read again. Refunds and "
+            "chargebacks of older sales are swept separately on every run."
+        ),
+    ),
+    th.Property(
+        "window_days",
+        th.IntegerType,
+        default=30,
+        title="Window days",
+        description=(
+            "Days per request window for date-filtered endpoints (Hotmart times out wide ranges)."
+        ),
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType,
+        default=MAX_PAGE_SIZE,
+        title="Page size",
+        description="Records per request; Hotmart's maximum (and the default) is 500.",
+    ),
+    th.Property(
+        "requests_per_minute",
+        th.IntegerType,
+        default=500,
+        title="Requests per minute",
+        description=(
+            "Request budget per account (Hotmart allows 500/min, shared with your other "
+            "tools; lower it to leave them room)."
+        ),
+    ),
+    th.Property(
+        "concurrency",
+        th.IntegerType,
+        default=4,
+        title="Concurrency",
+        description="Date windows fetched at once per stream and account (within the budget).",
+    ),
+).to_dict()
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """The parsed, checked settings the streams run with."""
+
+    api_url: str
+    auth_url: str
+    start_date: datetime
+    end_date: datetime
+
+
+def parse_settings(config: Mapping[str, Any], now: datetime) -> SyncSettings:
+    """Check the settings that need more than a type check, and resolve defaults."""
+    _check_int(config, "page_size", 1, MAX_PAGE_SIZE)
+    _check_int(config, "window_days", 1, 365)
+    _check_int(config, "lookback_days", 0, 3650)
+    _check_int(config, "requests_per_minute", 1, 100_000)
+    _check_int(config, "concurrency", 1, 32)
+    start = _parse_date(config, "start_date") or _parse_date(
+        {"start_date": DEFAULT_START_DATE}, "start_date"
+    )
+    end = _parse_date(config, "end_date") or now
+    end = min(end, now)
+    assert start is not None
+    if start >= end:
+        raise config_error(
+            f"start_date {start:%Y-%m-%d} is not before end_date/now {end:%Y-%m-%d}; "
+            "set an earlier start_date."
+        )
+    sandbox = bool(config.get("sandbox"))
+    api_url = str(config.get("api_url") or (SANDBOX_API_URL if sandbox else PRODUCTION_API_URL))
+    return SyncSettings(
+        api_url=api_url.rstrip("/"),
+        auth_url=str(config.get("auth_url") or TOKEN_URL),
+        start_date=start,
+        end_date=end,
+    )
+
+
+def _check_int(config: Mapping[str, Any], name: str, low: int, high: int) -> None:
+    value = config.get(name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        limit = " (Hotmart's maximum)" if name == "page_size" else ""
+        raise config_error(
+            f"{name} is {value!r}; it must be a whole number from {low} to {high}{limit}."
+        )
+
+
+def _parse_date(config: Mapping[str, Any], name: str) -> datetime | None:
+    raw = config.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise config_error(
+            f"{name} {raw!r} is not a date; use YYYY-MM-DD or an ISO-8601 date-time "
+            "such as 2024-01-31T00:00:00Z."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
