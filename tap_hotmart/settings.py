@@ -80,7 +80,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         "end_date",
         th.DateTimeType,
         title="End date",
-        description="Latest date to read (exclusive). Default: the time the run starts.",
+        description=(
+            "Read up to this instant (exclusive); it becomes the bookmark. Default: the "
+            "time the run starts."
+        ),
     ),
     th.Property(
         "sandbox",
@@ -171,7 +174,6 @@ def parse_settings(config: Mapping[str, Any], now: datetime) -> SyncSettings:
         {"start_date": DEFAULT_START_DATE}, "start_date"
     )
     end = _parse_date(config, "end_date") or now
-    end = min(end, now)
     assert start is not None
     if start >= end:
         raise config_error(

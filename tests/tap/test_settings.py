@@ -97,5 +97,6 @@ def test_bad_settings_get_one_clear_line(config: dict, expected: str) -> None:
     assert expected in error_of(lambda: parse_settings(config, NOW))
 
 
-def test_end_date_is_capped_at_now() -> None:
-    assert parse_settings({"end_date": "2099-01-01"}, NOW).end_date == NOW
+def test_explicit_end_date_wins() -> None:
+    expected = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    assert parse_settings({"end_date": "2026-12-01"}, NOW).end_date == expected
