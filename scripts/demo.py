@@ -205,8 +205,7 @@ def connect(env: Mapping[str, str]) -> Any:
     """A psycopg connection from the ``DBT_POSTGRES_*`` settings (password via PGPASSFILE)."""
     import psycopg  # noqa: PLC0415 - only the demo's report fallback and tests need it
 
-    if "PGPASSFILE" in env:
-        os.environ["PGPASSFILE"] = env["PGPASSFILE"]
+    extra = {"passfile": env["PGPASSFILE"]} if env.get("PGPASSFILE") else {}
     return psycopg.connect(
         host=env["DBT_POSTGRES_HOST"],
         port=int(env.get("DBT_POSTGRES_PORT", "5432")),
@@ -214,6 +213,7 @@ def connect(env: Mapping[str, str]) -> Any:
         password=env.get("DBT_POSTGRES_PASSWORD", ""),
         dbname=env["DBT_POSTGRES_DATABASE"],
         autocommit=True,
+        **extra,
     )
 
 

@@ -128,7 +128,10 @@ def configured_environment(environ: Mapping[str, str] | None = None) -> dict[str
     ``DBT_POSTGRES_*`` are derived from ``TARGET_POSTGRES_*`` (or its URL) and both from
     libpq's ``PG*`` variables. Values already set are never overwritten.
     """
-    source = {**read_dotenv(PROJECT_ROOT / ".env"), **(environ or os.environ)}
+    if environ is None:
+        source = {**read_dotenv(PROJECT_ROOT / ".env"), **os.environ}
+    else:
+        source = dict(environ)
     if source.get(EMBEDDED_MARKER) == "embedded":
         return None
     if not any(source.get(name) for name in CONFIGURED_MARKERS):
