@@ -172,6 +172,7 @@ def _error(status: int, error: str, description: str) -> Response:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # header and body go out in separate writes
     server_version = "hotmart-emulator"
     sys_version = ""
     core: EmulatorCore  # set on the subclass made per server

@@ -1,0 +1,102 @@
+"""What the generated data looks like: realistic, consistent, exact and deterministic."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+from hotmart_emulator import EmulatorCore
+from hotmart_emulator import enums as en
+from hotmart_emulator.control import ground_truth
+from hotmart_emulator.data import DAY_MS, generate_account
+
+from .conftest import SALES, Client, all_status_params
+
+NOW = 1_793_491_200_000  # 2026-11-01
+
+
+def _d(x: float) -> Decimal:
+    return Decimal(str(x))
+
+
+def test_amounts_are_two_place_decimals_in_raw_json(client: Client) -> None:
+    raw = client.get(SALES, [("max_results", 500), *all_status_params()]).text
+    raw += client.get("/payments/api/v1/sales/price/details", {"max_results": 500}).text
+    raw += client.get("/payments/api/v1/sales/commissions", {"max_results": 500}).text
+    numbers = re.findall(r'"(?:value|total|fixed|base)":(-?\d+(?:\.\d+)?)', raw)
+    assert numbers
+    assert all(len(n.partition(".")[2]) <= 2 for n in numbers)
+
+
+def test_money_is_internally_consistent(emu) -> None:
+    sales = {i["purchase"]["transaction"]: i for i in emu.ground_truth("acct-1", "sales")}
+    details = emu.ground_truth("acct-1", "sale_price_details")
+    commissions = {c["transaction"]: c for c in emu.ground_truth("acct-1", "sale_commissions")}
+    coupons = 0
+    for d in details:
+        sale = sales[d["transaction"]]["purchase"]
+        price = _d(sale["price"]["value"])
+        assert _d(d["total"]["value"]) == price
+        assert _d(d["base"]["value"]) + _d(d["vat"]["value"]) == price
+        assert _d(d["fee"]["value"]) == _d(sale["hotmart_fee"]["total"])
+        fee = sale["hotmart_fee"]
+        assert _d(fee["base"]) + _d(fee["fixed"]) == _d(fee["total"])
+        shares = sum(_d(c["commission"]["value"]) for c in commissions[d["transaction"]][
+            "commissions"])
+        assert shares == price - _d(fee["total"])
+        coupons += "coupon" in d
+    assert coupons > 0
+
+
+def test_data_looks_like_a_producer_account(emu) -> None:
+    sales = emu.ground_truth("acct-1", "sales")
+    assert len(sales) == 2000  # --sales is the number visible at start
+    cur = Counter(s["purchase"]["price"]["currency_code"] for s in sales)
+    assert cur.most_common(1)[0][0] == "BRL" and len(cur) >= 4
+    buyers = Counter(s["buyer"]["email"] for s in sales)
+    assert buyers.most_common(1)[0][1] >= 3  # buyers come back
+    statuses = Counter(s["purchase"]["status"] for s in sales)
+    for st in ("COMPLETE", "APPROVED", "REFUNDED", "CHARGEBACK", "NO_FUNDS", "EXPIRED",
+               "CANCELLED", "OVERDUE"):
+        assert statuses[st] > 0, st
+    assert len({s["purchase"]["tracking"]["source"] for s in sales}) > 3
+    assert any(s["purchase"]["payment"]["installments_number"] > 1 for s in sales)
+    roles = Counter(u["role"] for p in emu.ground_truth("acct-1", "sale_participants")
+                    for u in p["users"])
+    assert roles["AFFILIATE"] > 0 and roles["BUYER"] == 2000
+    products = emu.ground_truth("acct-1", "products")
+    assert 5 <= len(products) <= 12
+    periods = {p["periodicity"] for p in emu.ground_truth("acct-1", "product_plans")}
+    assert periods <= {"WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL"}
+    subs = Counter(s["status"] for s in emu.ground_truth("acct-1", "subscriptions"))
+    assert subs["ACTIVE"] and subs["CANCELLED_BY_CUSTOMER"]
+    # accounts differ
+    other = emu.ground_truth("acct-2", "sales")
+    assert other[0]["purchase"]["transaction"].startswith("HP02")
+    assert other[0]["producer"] != sales[0]["producer"]
+
+
+def test_non_late_changes_happen_within_60_days_of_the_order() -> None:
+    acct = generate_account(seed=3, number=1, sales=5000, now_ms=NOW)
+    late = en.LATE_STATUSES
+    order = acct.sales.order
+    worst = max((t - order[s]) for t, s, st in zip(acct.ev_t, acct.ev_sale, acct.ev_st,
+                                                    strict=True) if st not in late)
+    assert worst <= 60 * DAY_MS
+    late_gaps = [t - order[s] for t, s, st in zip(acct.ev_t, acct.ev_sale, acct.ev_st,
+                                                  strict=True) if st in late]
+    assert max(late_gaps) > 90 * DAY_MS  # chargebacks months later exist
+    assert max(late_gaps) <= 201 * DAY_MS
+
+
+def test_same_seed_same_data_other_seed_other_data() -> None:
+    a = EmulatorCore(seed=42, accounts=1, sales=500)
+    b = EmulatorCore(seed=42, accounts=1, sales=500)
+    c = EmulatorCore(seed=43, accounts=1, sales=500)
+    for entity in ("sales", "subscriptions", "products", "sale_commissions", "coupons"):
+        assert ground_truth(a.api, "acct-1", entity) == ground_truth(b.api, "acct-1", entity)
+    assert a.accounts() == b.accounts()
+    assert ground_truth(a.api, "acct-1", "sales") != ground_truth(c.api, "acct-1", "sales")
+    assert a.accounts() != c.accounts()
+    assert all(x["client_id"].startswith("emu-") for x in a.accounts())
