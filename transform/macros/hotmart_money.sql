@@ -1,0 +1,36 @@
+{#- Money helpers. Amounts stay `numeric` (exact decimals); every amount travels with its
+    currency code and nothing here ever adds two currencies together. -#}
+
+{% macro hotmart_amount(json_expression, key='value') -%}
+    nullif({{ json_expression }} ->> '{{ key }}', '')::numeric
+{%- endmacro %}
+
+{#- Conversion to var('hotmart_reporting_currency') with the user's daily rates
+    (var('hotmart_exchange_rates'): rate_date, currency_code, rate). Uses the latest rate on or
+    before the given date. Returns null when conversion is not configured or no rate exists:
+    a missing rate must show as missing, not as zero. -#}
+{% macro hotmart_to_reporting(amount, currency_code, on_date) -%}
+    {%- if var('hotmart_reporting_currency') and var('hotmart_exchange_rates') -%}
+    case
+        when {{ currency_code }} = '{{ var("hotmart_reporting_currency") }}' then {{ amount }}
+        else {{ amount }} * (
+            select fx.rate
+            from {{ var('hotmart_exchange_rates') }} as fx
+            where fx.currency_code = {{ currency_code }}
+              and fx.rate_date <= {{ on_date }}
+            order by fx.rate_date desc
+            limit 1
+        )
+    end
+    {%- else -%}
+    cast(null as numeric)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro hotmart_reporting_currency() -%}
+    {%- if var('hotmart_reporting_currency') and var('hotmart_exchange_rates') -%}
+    cast('{{ var("hotmart_reporting_currency") }}' as text)
+    {%- else -%}
+    cast(null as text)
+    {%- endif -%}
+{%- endmacro %}

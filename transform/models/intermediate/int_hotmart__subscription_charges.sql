@@ -1,0 +1,56 @@
+{#- One row per charge (recurrence) of a subscription, with the period it pays for.
+
+    The sale's latest status comes from the sales stream (swept for refunds over the whole
+    history); subscription_transactions supplies the link to the subscription. A charge
+    "keeps" its period when its money stayed with the producer: APPROVED, COMPLETE or
+    PARTIALLY_REFUNDED. A fully refunded or charged-back charge paid for nothing, so it
+    carries no MRR (a refunded one-off month is not churn + reactivation either: the
+    coverage of the previous charge usually bridges it only if the customer paid again). -#}
+
+with recurrences as (
+
+    select
+        subscription_transactions.sale_key,
+        subscription_transactions.account_id,
+        subscription_transactions.transaction_id,
+        subscription_transactions.subscription_key,
+        coalesce(sales.recurrency_number, subscription_transactions.recurrency_number)
+                                                                    as recurrency_number,
+        coalesce(sales.order_at, subscription_transactions.transaction_at)
+                                                                    as charge_at,
+        coalesce(sales.status, subscription_transactions.purchase_status)
+                                                                    as status,
+        coalesce(sales.currency_code, subscription_transactions.currency_code)
+                                                                    as currency_code,
+        coalesce(sales.gross_amount, subscription_transactions.price_amount)
+                                                                    as amount,
+        sales.buyer_ucode
+    from {{ ref('stg_hotmart__subscription_transactions') }} as subscription_transactions
+    left join {{ ref('stg_hotmart__sales') }} as sales
+        on sales.sale_key = subscription_transactions.sale_key
+
+)
+
+select
+    recurrences.sale_key,
+    recurrences.account_id,
+    recurrences.transaction_id,
+    recurrences.subscription_key,
+    recurrences.recurrency_number,
+    recurrences.charge_at,
+    recurrences.status,
+    recurrences.currency_code,
+    recurrences.amount,
+    coalesce(recurrences.buyer_ucode, subscriptions.buyer_ucode)     as buyer_ucode,
+    subscriptions.plan_period_days,
+    recurrences.status in ('APPROVED', 'COMPLETE', 'PARTIALLY_REFUNDED') as keeps_period,
+    recurrences.charge_at
+        + make_interval(days => subscriptions.plan_period_days + {{ var('hotmart_mrr_grace_days') }})
+                                                                    as covered_until,
+    -- the charge normalised to 30 days (7 → ×30/7, 90 → ÷3, 360 → ÷12), rounded to the cent
+    round(recurrences.amount * 30 / nullif(subscriptions.plan_period_days, 0), 2)
+                                                                    as monthly_amount
+from recurrences
+join {{ ref('stg_hotmart__subscriptions') }} as subscriptions
+    on subscriptions.subscription_key = recurrences.subscription_key
+where subscriptions.plan_period_days > 0

@@ -1,0 +1,109 @@
+{#- One row per subscription per calendar month (var('hotmart_timezone')) from the month of
+    its first kept charge to the month after its coverage ends (so churn has a row), capped at
+    the as-of month.
+
+    MRR is measured at the month's end (the first instant of the next month), or at the as-of
+    instant for the current month: a subscription counts when a kept charge made before that
+    instant still covers it (charge + period + var('hotmart_mrr_grace_days')). Its MRR is
+    that charge's monthly_amount (the latest such charge). Cancelling does not remove MRR
+    before the paid period ends (ProfitWell/ChartMogul "end of period" convention). -#}
+
+with as_of as (
+
+    select as_of_at, date_trunc('month', as_of_date)::date as as_of_month
+    from {{ ref('int_hotmart__as_of') }}
+
+),
+
+kept_charges as (
+
+    select *
+    from {{ ref('int_hotmart__subscription_charges') }}
+    where keeps_period
+
+),
+
+subscription_bounds as (
+
+    select
+        subscription_key,
+        min({{ hotmart_local_trunc('month', 'charge_at') }})                   as first_month,
+        (max({{ hotmart_local_trunc('month', 'covered_until') }}) + interval '1 month')::date
+                                                                                as last_month
+    from kept_charges
+    group by 1
+
+),
+
+months as (
+
+    select distinct date_month
+    from {{ ref('int_hotmart__date_spine') }}
+
+),
+
+subscription_month_grid as (
+
+    select
+        subscription_bounds.subscription_key,
+        months.date_month,
+        least(
+            {{ hotmart_local_midnight("months.date_month + interval '1 month'") }},
+            as_of.as_of_at
+        )                                                                       as measured_at
+    from subscription_bounds
+    cross join as_of
+    join months
+        on months.date_month between subscription_bounds.first_month
+            and least(subscription_bounds.last_month, as_of.as_of_month)
+
+),
+
+covering_charge as (
+
+    select distinct on (grid.subscription_key, grid.date_month)
+        grid.subscription_key,
+        grid.date_month,
+        kept_charges.sale_key,
+        kept_charges.monthly_amount,
+        kept_charges.currency_code
+    from subscription_month_grid as grid
+    join kept_charges
+        on kept_charges.subscription_key = grid.subscription_key
+        and kept_charges.charge_at < grid.measured_at
+        and kept_charges.covered_until > grid.measured_at
+    order by grid.subscription_key, grid.date_month, kept_charges.charge_at desc
+
+),
+
+subscription_currency as (
+
+    select distinct on (subscription_key) subscription_key, currency_code
+    from kept_charges
+    order by subscription_key, charge_at desc
+
+)
+
+select
+    grid.subscription_key || ':' || grid.date_month                         as subscription_month_key,
+    grid.subscription_key,
+    subscriptions.account_id,
+    subscriptions.subscriber_code,
+    subscriptions.buyer_ucode,
+    subscriptions.product_id,
+    subscriptions.plan_period_days,
+    subscriptions.status                                                    as subscription_status,
+    grid.date_month,
+    grid.measured_at,
+    coalesce(covering_charge.currency_code, subscription_currency.currency_code)
+                                                                            as currency_code,
+    coalesce(covering_charge.monthly_amount, 0)                             as mrr_amount,
+    covering_charge.sale_key                                                as covering_sale_key
+from subscription_month_grid as grid
+join {{ ref('stg_hotmart__subscriptions') }} as subscriptions
+    on subscriptions.subscription_key = grid.subscription_key
+left join covering_charge
+    on covering_charge.subscription_key = grid.subscription_key
+    and covering_charge.date_month = grid.date_month
+left join subscription_currency
+    on subscription_currency.subscription_key = grid.subscription_key
