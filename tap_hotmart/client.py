@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import backoff
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.helpers._typing import TypeConformanceLevel
 
 from tap_hotmart.errors import PagingLoopError
@@ -54,8 +54,10 @@ class HotmartStream(RESTStream[str]):
     #: Keys of the parent's context copied into each record (child streams).
     parent_keys: ClassVar[tuple[str, ...]] = ()
 
+    schema = StreamSchema(SchemaDirectory(SCHEMAS_DIR))  # schemas/<stream name>.json
+
     def __init__(self, tap: TapHotmart, **kwargs: Any) -> None:
-        super().__init__(tap, schema=SCHEMAS_DIR / f"{self.name}.json", **kwargs)
+        super().__init__(tap, **kwargs)
         self.hotmart_tap = tap
         self._get_with_retries = self.request_decorator(self._get_page)
 
