@@ -24,7 +24,9 @@ def catalog_selecting(config_file: Path, streams: set[str], out: Path) -> Path:
     """Discover the catalog and keep only `streams` selected."""
     discovered = subprocess.run(
         [sys.executable, "-m", "tap_hotmart", "--config", str(config_file), "--discover"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     catalog = json.loads(discovered.stdout)
     for entry in catalog["streams"]:

@@ -14,9 +14,23 @@ from datetime import datetime, timedelta
 import requests
 
 STATUSES = [
-    "APPROVED", "BLOCKED", "CANCELLED", "CHARGEBACK", "COMPLETE", "EXPIRED", "NO_FUNDS",
-    "OVERDUE", "PARTIALLY_REFUNDED", "PRE_ORDER", "PRINTED_BILLET", "PROCESSING_TRANSACTION",
-    "PROTESTED", "REFUNDED", "STARTED", "UNDER_ANALISYS", "WAITING_PAYMENT",
+    "APPROVED",
+    "BLOCKED",
+    "CANCELLED",
+    "CHARGEBACK",
+    "COMPLETE",
+    "EXPIRED",
+    "NO_FUNDS",
+    "OVERDUE",
+    "PARTIALLY_REFUNDED",
+    "PRE_ORDER",
+    "PRINTED_BILLET",
+    "PROCESSING_TRANSACTION",
+    "PROTESTED",
+    "REFUNDED",
+    "STARTED",
+    "UNDER_ANALISYS",
+    "WAITING_PAYMENT",
 ]
 
 
@@ -29,8 +43,11 @@ def main() -> None:
     for account in config["accounts"]:
         token = session.post(
             config["auth_url"],
-            params={"grant_type": "client_credentials", "client_id": account["client_id"],
-                    "client_secret": account["client_secret"]},
+            params={
+                "grant_type": "client_credentials",
+                "client_id": account["client_id"],
+                "client_secret": account["client_secret"],
+            },
             headers={"Authorization": f"Basic {account['basic']}"},
             timeout=60,
         ).json()["access_token"]
@@ -38,12 +55,19 @@ def main() -> None:
         cursor = start
         while cursor < end:
             nxt = min(cursor + timedelta(days=30), end)
-            params = {"transaction_status": STATUSES, "max_results": 500,
-                      "start_date": int(cursor.timestamp() * 1000),
-                      "end_date": int(nxt.timestamp() * 1000) - 1}
+            params = {
+                "transaction_status": STATUSES,
+                "max_results": 500,
+                "start_date": int(cursor.timestamp() * 1000),
+                "end_date": int(nxt.timestamp() * 1000) - 1,
+            }
             while True:
-                body = session.get(config["api_url"] + "/payments/api/v1/sales/history",
-                                   params=params, headers=headers, timeout=60).json()
+                body = session.get(
+                    config["api_url"] + "/payments/api/v1/sales/history",
+                    params=params,
+                    headers=headers,
+                    timeout=60,
+                ).json()
                 for item in body["items"]:
                     item["account_id"] = account["account_id"]
                     out.write(json.dumps({"type": "RECORD", "stream": "sales", "record": item}))

@@ -24,16 +24,26 @@ def main() -> None:
     parser.add_argument("--sales", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(
-        seed=1, accounts=1, sales=args.sales, rate_limit=1_000_000, latency_ms=0
-    ) as emu:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmulatorServer(
+            seed=1, accounts=1, sales=args.sales, rate_limit=1_000_000, latency_ms=0
+        ) as emu,
+    ):
         config = emu.tap_config()
         config["end_date"] = "2026-11-02T00:00:00+00:00"
         config_file = Path(tmp) / "config.json"
         config_file.write_text(json.dumps(config))
         catalog = catalog_selecting(config_file, {"sales"}, Path(tmp) / "catalog.json")
-        tap = [sys.executable, "-m", "tap_hotmart", "--config", str(config_file),
-               "--catalog", str(catalog)]
+        tap = [
+            sys.executable,
+            "-m",
+            "tap_hotmart",
+            "--config",
+            str(config_file),
+            "--catalog",
+            str(catalog),
+        ]
         raw = [sys.executable, "benchmarks/raw_extractor.py", str(config_file)]
         tap_times, raw_times = [], []
         for round_number in range(1, args.rounds + 1):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import backoff
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
-from singer_sdk.helpers._typing import TypeConformanceLevel
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_hotmart.errors import PagingLoopError
 from tap_hotmart.progress import WindowProgress
