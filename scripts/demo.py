@@ -27,8 +27,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,23 @@ class Emulator:
     url: str
     config: dict[str, object]
     output: list[str] = field(default_factory=list)
+
+    def clock(self) -> datetime:
+        """The emulator's own clock (fixed at start, moved only by ``/_emulator/advance``)."""
+        with urllib.request.urlopen(f"{self.url}/_emulator/health", timeout=30) as response:
+            now_ms = json.loads(response.read())["now"]
+        return datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+
+    def tap_env(self, plugin: str = "tap-hotmart-demo") -> dict[str, str]:
+        """Meltano env vars for ``plugin``: the written config plus an ``end_date``.
+
+        Why ``end_date``: the emulator's clock is not the real one (it starts at 2026-11-01
+        and moves only when told to), while the tap syncs up to the real "now" by default.
+        Ending the sync one day after the emulator's clock makes the demo and the tests
+        independent of the machine's date.
+        """
+        end = (self.clock() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return tap_env({**self.config, "end_date": end}, plugin)
 
     def stop(self) -> None:
         """Terminate the emulator (it holds only in-memory data)."""
@@ -150,9 +169,19 @@ def meltano(
     *,
     log_file: Path | None = None,
     timeout_s: float | None = None,
+    isolate: bool = False,
 ) -> None:
-    """Run ``meltano ARGS`` in the project with ``env`` added; raise with the log tail."""
-    full_env = {**os.environ, **env, "MELTANO_PROJECT_ROOT": str(PROJECT_ROOT)}
+    """Run ``meltano ARGS`` in the project with ``env`` added; raise with the log tail.
+
+    ``isolate`` drops inherited plugin settings (``TAP_HOTMART_*``, ``TARGET_POSTGRES_*``,
+    ``DBT_POSTGRES_*``, ``MELTANO_*``) that ``env`` does not set, so tests never pick up a
+    developer's real credentials, warehouse or Meltano database.
+    """
+    inherited = dict(os.environ)
+    if isolate:
+        prefixes = ("TAP_HOTMART", "TARGET_POSTGRES_", "DBT_POSTGRES_", "MELTANO_", "PG")
+        inherited = {k: v for k, v in inherited.items() if not k.startswith(prefixes)}
+    full_env = {**inherited, **env, "MELTANO_PROJECT_ROOT": str(PROJECT_ROOT)}
     full_env.setdefault("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
     cmd = [venv_bin("meltano"), *args]
     if log_file is None:
@@ -271,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             emu = start_emulator(accounts=args.accounts, sales=args.sales, seed=args.seed)
             try:
                 print(f"==> emulator at {emu.url}")
-                env = {**db_env, **tap_env(emu.config)}
+                env = {**db_env, **emu.tap_env()}
                 job = "hotmart-demo" if dbt_project_exists() else "hotmart-demo-el"
                 if job != "hotmart-demo":
                     print("==> transform/dbt_project.yml not present: extract-load only")
