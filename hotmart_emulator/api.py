@@ -20,7 +20,7 @@ from . import enums as en
 from .data import DAY_MS
 from .errors import ApiError
 from .paging import Query, page_request, paginate
-from .render import Renderer, sale_money
+from .render import Renderer
 from .store import AccountState, Store
 
 Handler = Callable[[AccountState, Renderer, Query, dict[str, str]], Any]
@@ -224,7 +224,7 @@ class Api:
         def compute() -> list[dict]:
             totals: dict[str, list[int]] = {}
             for i in idx:
-                m = sale_money(st.a, i)
+                m = rnd.money(i)[0]
                 t = totals.setdefault(m.currency, [0, 0])
                 t[0] += 1
                 t[1] += m.price

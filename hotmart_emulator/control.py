@@ -13,7 +13,6 @@ from typing import Any
 from . import enums as en
 from .api import Api
 from .errors import ApiError
-from .render import sale_money
 
 ENTITIES = ("sales", "sale_participants", "sale_commissions", "sale_price_details",
             "subscriptions", "subscription_transactions", "products", "product_offers",
@@ -35,7 +34,7 @@ def ground_truth(api: Api, account_id: str, entity: str) -> Any:
         if entity == "sales_summary":
             by_status: dict[str, dict] = {}
             for i in sales:
-                m = sale_money(st.a, i)
+                m = r.money(i)[0]
                 b = by_status.setdefault(en.TRANSACTION_STATUSES[st.cur[i]],
                                          {"count": 0, "amount": {}})
                 b["count"] += 1

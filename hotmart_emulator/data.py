@@ -23,6 +23,7 @@ import itertools
 import random
 from array import array
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from . import enums as en
 from .ids import mix, offer_code, person_name, uuid_from
@@ -386,6 +387,7 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
     n_aff = r.randint(5, 30)
     pay_cum = list(itertools.accumulate(p[2] for p in en.SALE_PAYMENTS))
     src_cum = list(itertools.accumulate(t[2] for t in en.TRACKING))
+    pay_types = [p[0] for p in en.SALE_PAYMENTS]
     b = _Builder(r)
 
     # --- subscriptions: each recurrence is its own sale ---------------------------------
@@ -479,6 +481,16 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
     past = sales - visible
     hist_len = now_ms - hist_start
     future = round(past * 4 / 3 * (horizon - now_ms) / max(hist_len, 1))
+    g = b.s
+    a_order, a_prod, a_offer, a_buyer = (g.order.append, g.prod.append, g.offer.append,
+                                         g.buyer.append)
+    a_pay, a_inst, a_coupon, a_aff = g.pay.append, g.inst.append, g.coupon.append, g.aff.append
+    a_src, a_sub, a_rec, a_appr = g.src.append, g.sub.append, g.rec.append, g.appr.append
+    a_st0 = g.st0.append
+    lifecycle = b.lifecycle
+    src_total = src_cum[-1]
+    pay_total = pay_cum[-1]
+    sale_base = len(g.order)
     for n in range(past + future):
         if n < past:  # density grows towards "now" (a business that grows)
             order = hist_start + int(hist_len * rnd() ** 0.75)
@@ -487,8 +499,8 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
             order = now_ms + 1 + int(rnd() * (horizon - now_ms - 1))
         p, j = choices[bisect.bisect_right(choice_cum, rnd() * choice_cum[-1])]
         buyer = int(n_buyers * rnd() ** 2)
-        pay = _weighted(r, pay_cum)
-        ptype = en.SALE_PAYMENTS[pay][0]
+        pay = bisect.bisect_right(pay_cum, rnd() * pay_total)
+        ptype = pay_types[pay]
         inst = 1
         if ptype == "CREDIT_CARD" and rnd() < 0.5:
             inst = 2 + int(rnd() * 11)
@@ -496,12 +508,23 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
         if p.coupons and rnd() < 0.12:
             coupon = int(rnd() * len(p.coupons))
         aff = 1 + int(rnd() * n_aff) if rnd() < 0.25 else 0
-        src = _weighted(r, src_cum)
-        sale = b.add(order, p.index, j, buyer, pay, inst, coupon, aff, src, -1, 0, 0, -1)
-        b.s.st0[sale] = b.lifecycle(sale, order, ptype, p.warranty_days)
+        src = bisect.bisect_right(src_cum, rnd() * src_total)
+        sale = sale_base + n
+        a_order(order)
+        a_prod(p.index)
+        a_offer(j)
+        a_buyer(buyer)
+        a_pay(pay)
+        a_inst(inst)
+        a_coupon(coupon)
+        a_aff(aff)
+        a_src(src)
+        a_sub(-1)
+        a_rec(0)
+        a_appr(-1)
+        a_st0(lifecycle(sale, order, ptype, p.warranty_days))
 
     # --- sort sales by order date and subscriptions by start; remap references ---------
-    g = b.s
     perm = sorted(range(len(g.order)), key=g.order.__getitem__)
     inv = array("I", bytes(4 * len(perm)))
     for new, old in enumerate(perm):
@@ -511,12 +534,16 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
     for new, old in enumerate(sub_perm):
         sub_inv[old] = new
     out = Sales()
+    take = itemgetter(*perm) if len(perm) > 1 else tuple
     for col in Sales.COLUMNS:
         src_col = getattr(g, col)
-        setattr(out, col, array(src_col.typecode, [src_col[i] for i in perm]))
+        setattr(out, col, array(src_col.typecode, take(src_col)))
         setattr(g, col, None)
-    out.sub = array("i", [sub_inv[x] if x >= 0 else -1 for x in out.sub])
-    del perm
+    if len(sub_inv):
+        sub_inv.append(-1)  # so that sub_inv[-1] maps "no subscription" to -1
+        out.sub = array("i", itemgetter(*out.sub)(sub_inv) if len(out.sub) > 1 else
+                        [sub_inv[x] for x in out.sub])
+    del perm, take
     subs = Subscriptions()
     for col, arr in zip(Subscriptions.COLUMNS,
                         (sub_prod, sub_plan, sub_buyer, sub_start, sub_kind, sub_cancel),
@@ -537,9 +564,15 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
     subs.sales_ptr = ptr
     subs.sales_idx = idx
     ev_perm = sorted(range(len(b.ev_t)), key=b.ev_t.__getitem__)
-    ev_t = array("q", [b.ev_t[i] for i in ev_perm])
-    ev_sale = array("I", [inv[b.ev_sale[i]] for i in ev_perm])
-    ev_st = array("B", [b.ev_st[i] for i in ev_perm])
+    if len(ev_perm) > 1:
+        ev_take = itemgetter(*ev_perm)
+        ev_t = array("q", ev_take(b.ev_t))
+        ev_sale = array("I", itemgetter(*ev_take(b.ev_sale))(inv))
+        ev_st = array("B", ev_take(b.ev_st))
+    else:
+        ev_t = array("q", b.ev_t)
+        ev_sale = array("I", [inv[x] for x in b.ev_sale])
+        ev_st = array("B", b.ev_st)
     prod_name, prod_last = person_name(seed, number, 4)
     return Account(
         number=number,

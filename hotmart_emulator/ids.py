@@ -48,10 +48,22 @@ def mix(*parts: int) -> int:
     return h
 
 
+def fast_hash(salt: int, i: int) -> int:
+    """A cheap 64-bit hash of (salt, i) for per-item hot paths (rendering 500-item pages)."""
+    h = (salt ^ (i * 0x9E3779B97F4A7C15)) & _MASK64
+    h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9 & _MASK64
+    return h ^ (h >> 29)
+
+
 def uuid_from(*parts: int) -> str:
     """A UUID-looking ucode (Hotmart ucodes are UUIDs) derived from integers."""
-    a = mix(*parts)
-    b = mix(a, *parts)
+    return uuid_fast(mix(*parts[:-1]), parts[-1])
+
+
+def uuid_fast(salt: int, i: int) -> str:
+    """:func:`uuid_from` for a precomputed ``salt`` = ``mix(*parts[:-1])``."""
+    a = fast_hash(salt, i)
+    b = fast_hash(a, i + 1)
     x = f"{a:016x}{b:016x}"
     return f"{x[:8]}-{x[8:12]}-4{x[13:16]}-{x[16:20]}-{x[20:32]}"
 
@@ -100,8 +112,7 @@ def transaction_code(account_no: int, sale_index: int) -> str:
 
     The layout lets the server map a code back to a sale without an index dictionary.
     """
-    body = f"{account_no:02d}{sale_index:010d}"
-    return f"HP{body}{mix(account_no, sale_index) % 100:02d}"
+    return f"HP{account_no:02d}{sale_index:010d}{(sale_index * 7 + account_no * 13) % 97:02d}"
 
 
 def parse_transaction(code: str) -> tuple[int, int] | None:

@@ -13,7 +13,16 @@ from functools import lru_cache
 
 from . import enums as en
 from .data import DAY_MS, NO_COUPON, PERIODICITY, Account, Product
-from .ids import CITIES, digits, email_for, mix, person_name, subscriber_code, uuid_from
+from .ids import (
+    CITIES,
+    digits,
+    email_for,
+    mix,
+    person_name,
+    subscriber_code,
+    uuid_fast,
+    uuid_from,
+)
 from .store import AccountState
 
 FEE_PERCENT_TENTHS = 99  # Hotmart's fee: 9.9 % ...
@@ -99,11 +108,31 @@ class Renderer:
             for p in a.products
         ]
         self.buyer = lru_cache(maxsize=65536)(self._buyer)
+        self._ext_salt = mix(a.seed, a.number, 9)
+        self._buyer_salt = mix(a.seed, a.number, 1)
+        self._money: dict[tuple[int, int, int, int, bool], tuple[Money, dict, dict]] = {}
+        self._payment: dict[tuple[int, int], dict] = {}
+
+    def money(self, i: int) -> tuple[Money, dict, dict]:
+        """(amounts, price object, hotmart_fee object) of a sale, shared between sales with
+        the same product, offer, coupon, currency and affiliate presence (a few hundred)."""
+        s = self.a.sales
+        key = (s.prod[i], s.offer[i], s.coupon[i], self.a.buyer_currency[s.buyer[i]],
+               s.aff[i] > 0)
+        hit = self._money.get(key)
+        if hit is None:
+            m = sale_money(self.a, i)
+            hit = (m, {"value": m.price / 100, "currency_code": m.currency},
+                   {"total": m.fee / 100, "fixed": m.fee_fixed / 100,
+                    "currency_code": m.currency, "base": m.fee_variable / 100,
+                    "percentage": FEE_PERCENT_TENTHS / 10})
+            self._money[key] = hit
+        return hit
 
     # --- people ---------------------------------------------------------------------
     def _buyer(self, b: int) -> dict:
         first, last = person_name(self.a.seed, self.a.number, 1, b)
-        return {"name": f"{first} {last}", "ucode": uuid_from(self.a.seed, self.a.number, 1, b),
+        return {"name": f"{first} {last}", "ucode": uuid_fast(self._buyer_salt, b),
                 "email": email_for(first, last, b)}
 
     def _user(self, kind: int, idx: int, currency: int = 0) -> dict:
@@ -141,38 +170,47 @@ class Renderer:
 
     # --- sales family ---------------------------------------------------------------
     def sale(self, i: int, now_ms: int) -> dict:
-        """A ``/sales/history`` item."""
+        """A ``/sales/history`` item (the hot path of a tap: kept to one dict literal)."""
         a = self.a
         s = a.sales
         st = self.st
         p = a.products[s.prod[i]]
-        m = sale_money(a, i)
-        pay_type, method, _w = en.SALE_PAYMENTS[s.pay[i]]
+        _m, price_obj, fee_obj = self.money(i)
         src, sck, _w2 = en.TRACKING[s.src[i]]
         order = s.order[i]
-        approved = st.approved_date(i, now_ms)
-        purchase: dict = {
-            "transaction": st.code(i),
-            "order_date": order,
-        }
-        if approved is not None:
-            purchase["approved_date"] = approved
-        purchase["status"] = en.TRANSACTION_STATUSES[st.cur[i]]
+        approved = st.approved_override.get(i)
+        if approved is None:
+            approved = s.appr[i]
+            if approved < 0 or approved > now_ms:
+                approved = None
+        pkey = (s.pay[i], s.inst[i])
+        payment = self._payment.get(pkey)
+        if payment is None:
+            pay_type, method, _w = en.SALE_PAYMENTS[pkey[0]]
+            payment = {"method": method, "installments_number": pkey[1], "type": pay_type}
+            self._payment[pkey] = payment
         rec = s.rec[i]
-        if rec:
-            purchase["recurrency_number"] = rec
-        purchase["is_subscription"] = bool(rec)
-        purchase["commission_as"] = "PRODUCER"
-        purchase["price"] = {"value": m.price / 100, "currency_code": m.currency}
-        purchase["payment"] = {"method": method, "installments_number": s.inst[i],
-                               "type": pay_type}
-        purchase["tracking"] = {"source_sck": sck, "source": src,
-                                "external_code": uuid_from(a.seed, a.number, 9, i).upper()}
-        purchase["warranty_expire_date"] = (approved or order) + p.warranty_days * DAY_MS
-        purchase["offer"] = self.offer_objs[p.index][s.offer[i]]
-        purchase["hotmart_fee"] = {"total": m.fee / 100, "fixed": m.fee_fixed / 100,
-                                   "currency_code": m.currency, "base": m.fee_variable / 100,
-                                   "percentage": FEE_PERCENT_TENTHS / 10}
+        num = a.number
+        purchase = {
+            "transaction": f"HP{num:02d}{i:010d}{(i * 7 + num * 13) % 97:02d}",
+            "order_date": order,
+            "approved_date": approved,
+            "status": en.TRANSACTION_STATUSES[st.cur[i]],
+            "recurrency_number": rec,
+            "is_subscription": rec > 0,
+            "commission_as": "PRODUCER",
+            "price": price_obj,
+            "payment": payment,
+            "tracking": {"source_sck": sck, "source": src,
+                         "external_code": uuid_fast(self._ext_salt, i).upper()},
+            "warranty_expire_date": (approved or order) + p.warranty_days * DAY_MS,
+            "offer": self.offer_objs[p.index][s.offer[i]],
+            "hotmart_fee": fee_obj,
+        }
+        if approved is None:
+            del purchase["approved_date"]
+        if not rec:
+            del purchase["recurrency_number"]
         return {"product": self.prod_small[p.index], "buyer": self.buyer(s.buyer[i]),
                 "producer": self.producer, "purchase": purchase}
 
@@ -199,7 +237,7 @@ class Renderer:
         a = self.a
         s = a.sales
         p = a.products[s.prod[i]]
-        m = sale_money(a, i)
+        m = self.money(i)[0]
         rows = [{"commission": {"currency_value": m.currency, "value": m.producer / 100},
                  "user": self.producer, "source": "PRODUCER"}]
         if p.coproducer >= 0:
@@ -217,7 +255,7 @@ class Renderer:
         a = self.a
         s = a.sales
         p = a.products[s.prod[i]]
-        m = sale_money(a, i)
+        m = self.money(i)[0]
         c = s.coupon[i]
         item = {"transaction": self.st.code(i), "product": self.prod_small[p.index],
                 "base": {"value": m.base / 100, "currency_code": m.currency},
@@ -302,7 +340,7 @@ class Renderer:
         a = self.a
         s = a.sales
         st = self.st
-        m = sale_money(a, i)
+        m = self.money(i)[0]
         pay_type, method, _w = en.SALE_PAYMENTS[s.pay[i]]
         approved = st.approved_date(i, now_ms)
         status = st.cur[i]
@@ -328,7 +366,7 @@ class Renderer:
         subs = a.subs
         p, buyer, code = self._sub_common(si)
         plan = p.plans[subs.plan[si]]
-        m = sale_money(a, i)
+        m = self.money(i)[0]
         status, end_acc, next_charge, n_vis = st.sub_state(si, now_ms)
         pay_type, method, _w = en.SALE_PAYMENTS[s.pay[i]]
         cur_status = st.cur[i]
