@@ -10,11 +10,6 @@
      'OVERDUE', 'STARTED', 'PRE_ORDER')
 {%- endmacro %}
 
-{% macro hotmart_all_statuses() -%}
-    ['APPROVED', 'COMPLETE', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'CHARGEBACK',
-     'PROTESTED', 'BLOCKED', 'UNDER_ANALISYS', 'PROCESSING_TRANSACTION', 'WAITING_PAYMENT',
-     'PRINTED_BILLET', 'EXPIRED', 'NO_FUNDS', 'OVERDUE', 'PRE_ORDER', 'STARTED']
-{%- endmacro %}
 
 {% macro hotmart_status_flags(status) -%}
     {{ status }} in {{ hotmart_paid_statuses() }} as is_paid,
