@@ -12,6 +12,7 @@ server-side cost of a page without HTTP.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import platform
 import resource
@@ -93,7 +94,6 @@ def main() -> int:
         core.serve("GET", url, headers, b"")
         server_side = []
         for page in range(2, 2 + args.pages):
-            import base64
             token = base64.b64encode(json.dumps({"rows": 500, "page": page},
                                                 separators=(",", ":")).encode()).decode()
             t = time.perf_counter()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +13,10 @@ from .conftest import SALES
 
 
 def _command() -> list[str]:
-    exe = shutil.which("hotmart-emulator") or str(Path(sys.executable).parent /
-                                                   "hotmart-emulator")
-    if os.path.exists(exe):
-        return [exe]
+    """The console script of the running interpreter's environment (not another one on PATH)."""
+    exe = Path(sys.executable).parent / "hotmart-emulator"
+    if exe.exists():
+        return [str(exe)]
     return [sys.executable, "-m", "hotmart_emulator.cli"]
 
 
@@ -31,6 +29,9 @@ def test_serve_subprocess_writes_config_and_serves(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
+        if not line:
+            proc.wait(timeout=10)
+            raise AssertionError(proc.stderr.read() if proc.stderr else "no output")
         assert line.startswith("hotmart-emulator listening on http://127.0.0.1:"), line
         url = line.rsplit(" ", 1)[1]
         cfg = json.loads(cfg_path.read_text())
