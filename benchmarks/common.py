@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 
@@ -18,6 +19,15 @@ class Timed:
     seconds: float
     records: int
     peak_rss_mb: float
+
+
+def config_for(emulator: object, path: Path) -> Path:
+    """Write the emulator's tap config, reading up to the emulator's clock."""
+    config = emulator.tap_config()
+    end = datetime.fromtimestamp(emulator.now_ms / 1000, tz=timezone.utc) + timedelta(days=1)
+    config["end_date"] = end.isoformat()
+    path.write_text(json.dumps(config))
+    return path
 
 
 def catalog_selecting(config_file: Path, streams: set[str], out: Path) -> Path:

@@ -70,7 +70,8 @@ def main() -> None:
                 ).json()
                 for item in body["items"]:
                     item["account_id"] = account["account_id"]
-                    out.write(json.dumps({"type": "RECORD", "stream": "sales", "record": item}))
+                    record = {"type": "RECORD", "stream": "sales", "record": item}
+                    out.write(json.dumps(record, separators=(",", ":")))
                     out.write("\n")
                 token_next = body["page_info"].get("next_page_token")
                 if not token_next:

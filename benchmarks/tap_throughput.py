@@ -9,13 +9,12 @@ they run alternately, several rounds, on the same data in the same session.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import catalog_selecting, run_counting
+from benchmarks.common import catalog_selecting, config_for, run_counting
 from hotmart_emulator import EmulatorServer
 
 
@@ -30,10 +29,7 @@ def main() -> None:
             seed=1, accounts=1, sales=args.sales, rate_limit=1_000_000, latency_ms=0
         ) as emu,
     ):
-        config = emu.tap_config()
-        config["end_date"] = "2026-11-02T00:00:00+00:00"
-        config_file = Path(tmp) / "config.json"
-        config_file.write_text(json.dumps(config))
+        config_file = config_for(emu, Path(tmp) / "config.json")
         catalog = catalog_selecting(config_file, {"sales"}, Path(tmp) / "catalog.json")
         tap = [
             sys.executable,

@@ -16,9 +16,10 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -59,7 +60,11 @@ class HotmartStream(RESTStream[str]):
     def __init__(self, tap: TapHotmart, **kwargs: Any) -> None:
         super().__init__(tap, **kwargs)
         self.hotmart_tap = tap
-        self._get_with_retries = self.request_decorator(self._get_page)
+
+    @cached_property
+    def _get_with_retries(self) -> Callable[..., Any]:
+        """`_get_page` wrapped in the SDK's backoff (built on first use)."""
+        return self.request_decorator(self._get_page)
 
     @property
     def url_base(self) -> str:
