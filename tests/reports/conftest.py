@@ -1,0 +1,165 @@
+"""The reports' data path, built once per session: emulator -> tap-hotmart ->
+target-postgres -> embedded PostgreSQL -> dbt build.
+
+Why a session fixture: loading 2 accounts x 1,500 sales and building every mart takes about
+a minute; every reconciliation test then only queries the marts. The warehouse is always a
+fresh embedded PostgreSQL in a temporary folder (never a configured real one), so the tests
+cannot touch anybody's data.
+
+Executables are looked up in this order, and a missing one fails with what to do:
+an environment variable (HOTMART_TAP, HOTMART_TARGET_POSTGRES, HOTMART_DBT), then the
+venvs `meltano install` creates under .meltano/, then the running interpreter's venv,
+then PATH.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSFORM = ROOT / "transform"
+SEED, ACCOUNTS, SALES = 7, 2, 1500
+MART_SCHEMA = "hotmart"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "e2e: end-to-end test (emulator -> tap -> target-postgres -> PostgreSQL -> dbt)",
+    )
+
+
+def find_executable(name: str, env_var: str, meltano_path: str | None = None) -> Path:
+    """The executable ``name``: $env_var, then .meltano/, then this venv, then PATH."""
+    override = os.environ.get(env_var)
+    if override:
+        path = Path(override)
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            pytest.fail(f"{env_var}={override} is not an executable file")
+        return path
+    candidates = [ROOT / meltano_path] if meltano_path else []
+    candidates.append(Path(sys.executable).parent / name)
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    hint = f" or run `make meltano-install` (creates {meltano_path})" if meltano_path else ""
+    pytest.fail(f"{name} not found: set {env_var} to its path{hint}, or put it on PATH")
+
+
+def _load_warehouse_module():
+    """scripts/warehouse.py is not a package: load it by path (the code users run)."""
+    spec = importlib.util.spec_from_file_location("hotmart_warehouse", ROOT / "scripts" /
+                                                  "warehouse.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Pipeline:
+    """What the tests need: the connection, the ground truth and the dbt outcome."""
+
+    env: dict[str, str]
+    ground_truth: dict[str, dict[str, list[dict]]]
+    dbt_results: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def connect(self):
+        import psycopg  # noqa: PLC0415 - the reports extra
+
+        return psycopg.connect(
+            host=self.env["DBT_POSTGRES_HOST"], port=int(self.env["DBT_POSTGRES_PORT"]),
+            user=self.env["DBT_POSTGRES_USER"], dbname=self.env["DBT_POSTGRES_DATABASE"],
+            password=self.env.get("DBT_POSTGRES_PASSWORD") or None,
+            passfile=self.env.get("PGPASSFILE"),
+        )
+
+    def entity(self, name: str) -> dict[str, list[dict]]:
+        return {account: items[name] for account, items in self.ground_truth.items()}
+
+
+def _run(cmd: list, env: dict[str, str], log: Path, **kwargs) -> subprocess.CompletedProcess:
+    with log.open("w") as err:
+        proc = subprocess.run([str(c) for c in cmd], env=env, stderr=err, check=False,
+                              **kwargs)
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        pytest.fail(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); last lines of "
+                    f"{log}:\n{tail}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    pytest.importorskip("psycopg", reason="needs the reports extra: pip install -e '.[reports]'")
+    from hotmart_emulator import EmulatorServer  # noqa: PLC0415
+
+    tap = find_executable("tap-hotmart", "HOTMART_TAP")
+    target = find_executable("target-postgres", "HOTMART_TARGET_POSTGRES",
+                             ".meltano/loaders/target-postgres/venv/bin/target-postgres")
+    dbt = find_executable("dbt", "HOTMART_DBT",
+                          ".meltano/utilities/dbt-postgres/venv/bin/dbt")
+    work = tmp_path_factory.mktemp("reports")
+    warehouse = _load_warehouse_module().EmbeddedWarehouse(work / "postgres")
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    connection = warehouse.start()
+    try:
+        env = {**os.environ, **connection.env(), "DBT_POSTGRES_SCHEMA": MART_SCHEMA,
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_TARGET": "dev"}
+        timings["warehouse"] = time.monotonic() - started
+        target_config = work / "target.json"
+        target_config.write_text(json.dumps({
+            "host": connection.host, "port": connection.port, "user": connection.user,
+            "password": "", "database": connection.database,
+            "default_target_schema": "hotmart_raw", "add_record_metadata": True,
+        }))
+        with EmulatorServer(seed=SEED, accounts=ACCOUNTS, sales=SALES) as emu:
+            tap_config = work / "tap.json"
+            tap_config.write_text(json.dumps(emu.tap_config()))
+            ground_truth = {
+                account["account_id"]: {
+                    entity: emu.ground_truth(account["account_id"], entity)
+                    for entity in ("sales", "subscriptions", "subscription_transactions")
+                }
+                for account in emu.tap_config()["accounts"]
+            }
+            t0 = time.monotonic()
+            with (work / "tap.log").open("w") as tap_log:
+                tap_proc = subprocess.Popen([str(tap), "--config", str(tap_config)],
+                                            stdout=subprocess.PIPE, stderr=tap_log, env=env)
+                assert tap_proc.stdout is not None
+                _run([target, "--config", target_config], env, work / "target.log",
+                     stdin=tap_proc.stdout, stdout=subprocess.DEVNULL)
+                tap_proc.stdout.close()
+                if tap_proc.wait() != 0:
+                    pytest.fail(f"tap-hotmart failed (exit {tap_proc.returncode}); see "
+                                f"{work / 'tap.log'}")
+            timings["extract_load"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        dbt_target = work / "dbt-target"
+        _run([dbt, "build", "--project-dir", TRANSFORM, "--profiles-dir",
+              TRANSFORM / "profiles", "--target-path", dbt_target, "--log-path",
+              work / "dbt-logs"], env, work / "dbt.log", stdout=subprocess.DEVNULL)
+        timings["dbt_build"] = time.monotonic() - t0
+        results = json.loads((dbt_target / "run_results.json").read_text())["results"]
+        yield Pipeline(env=env, ground_truth=ground_truth, dbt_results=results,
+                       timings=timings)
+    finally:
+        warehouse.stop()

@@ -1,0 +1,187 @@
+"""Expected report numbers computed in plain Python from the emulator's ground truth.
+
+Why a second implementation: the dbt marts are SQL over what the tap loaded; these functions
+start from the emulator's own record of every sale, subscription and recurrence (its latest
+state) and apply the metric definitions of docs/reports.md directly. When both agree to the
+cent, the tap loaded everything and the SQL does what the documentation says.
+
+Everything works on the API's item shapes (nested objects, epoch milliseconds, amounts as
+JSON numbers that are exact 2-place decimals, hence ``Decimal(str(value))``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+TIMEZONE = ZoneInfo("America/Sao_Paulo")
+APPROVED_EVER = {"APPROVED", "COMPLETE", "REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK",
+                 "PROTESTED"}
+LOST = {"REFUNDED", "CHARGEBACK", "PROTESTED"}
+KEEPS_PERIOD = {"APPROVED", "COMPLETE", "PARTIALLY_REFUNDED"}
+CENT = Decimal("0.01")
+MRR_GRACE_DAYS = 1
+
+Items = Mapping[str, list[dict]]  # account_id -> items
+
+
+def to_utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def local_month(ms: int) -> date:
+    return to_utc(ms).astimezone(TIMEZONE).date().replace(day=1)
+
+
+def amount(money: Mapping) -> Decimal:
+    return Decimal(str(money["value"]))
+
+
+def _is_renewal(purchase: Mapping) -> bool:
+    return bool(purchase.get("is_subscription")) and (purchase.get("recurrency_number") or 1) > 1
+
+
+def first_purchases(sales: Items) -> set[tuple[str, str]]:
+    """(account, transaction) of each buyer's first approved order (earliest, then by code)."""
+    first: dict[tuple[str, str], tuple[int, str]] = {}
+    for account, items in sales.items():
+        for item in items:
+            p = item["purchase"]
+            if p["status"] not in APPROVED_EVER:
+                continue
+            key = (account, item["buyer"]["ucode"])
+            candidate = (p["order_date"], p["transaction"])
+            if key not in first or candidate < first[key]:
+                first[key] = candidate
+    return {(account, tx) for (account, _buyer), (_t, tx) in first.items()}
+
+
+def monthly_new_orders(sales: Items) -> dict[tuple, tuple[int, int, Decimal]]:
+    """(account, order month, currency) -> (new orders, new buyers, gross revenue).
+
+    New orders: approved (ever) orders that are not automatic renewals, dated by order date.
+    """
+    firsts = first_purchases(sales)
+    out: dict[tuple, list] = defaultdict(lambda: [0, 0, Decimal(0)])
+    for account, items in sales.items():
+        for item in items:
+            p = item["purchase"]
+            if p["status"] not in APPROVED_EVER or _is_renewal(p):
+                continue
+            row = out[(account, local_month(p["order_date"]), p["price"]["currency_code"])]
+            row[0] += 1
+            row[1] += (account, p["transaction"]) in firsts
+            row[2] += amount(p["price"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def monthly_sales_amount(sales: Items) -> dict[tuple, tuple[int, Decimal]]:
+    """(account, approval month, currency) -> (approved orders, gross), renewals included."""
+    out: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for account, items in sales.items():
+        for item in items:
+            p = item["purchase"]
+            if p["status"] not in APPROVED_EVER:
+                continue
+            when = p.get("approved_date") or p["order_date"]
+            row = out[(account, local_month(when), p["price"]["currency_code"])]
+            row[0] += 1
+            row[1] += amount(p["price"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def revenue_per_currency(sales: Items) -> dict[tuple, tuple[Decimal, Decimal]]:
+    """(account, currency) -> (gross of approved orders, net revenue).
+
+    Net revenue = gross - fully refunded - charged back or disputed (partial refunds keep
+    their gross: Hotmart does not say how much was returned).
+    """
+    out: dict[tuple, list] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for account, items in sales.items():
+        for item in items:
+            p = item["purchase"]
+            if p["status"] not in APPROVED_EVER:
+                continue
+            row = out[(account, p["price"]["currency_code"])]
+            row[0] += amount(p["price"])
+            if p["status"] not in LOST:
+                row[1] += amount(p["price"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def refund_counts(sales: Items) -> dict[tuple, Counter]:
+    """(account, order month) -> Counter of REFUNDED / PARTIALLY_REFUNDED / CHARGEBACK /
+    PROTESTED / approved."""
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    for account, items in sales.items():
+        for item in items:
+            p = item["purchase"]
+            if p["status"] not in APPROVED_EVER:
+                continue
+            c = out[(account, local_month(p["order_date"]))]
+            c["approved"] += 1
+            if p["status"] != "APPROVED" and p["status"] != "COMPLETE":
+                c[p["status"]] += 1
+    return out
+
+
+def as_of_ms(sales: Items) -> int:
+    """The data's "now": the latest order of any account (what int_hotmart__as_of uses)."""
+    return max(item["purchase"]["order_date"] for items in sales.values() for item in items)
+
+
+def _month_end(month: date) -> datetime:
+    nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime(nxt.year, nxt.month, 1, tzinfo=TIMEZONE).astimezone(timezone.utc)
+
+
+def _months(first: date, last: date) -> Iterable[date]:
+    m = first
+    while m <= last:
+        yield m
+        m = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def monthly_mrr(sales: Items, subscriptions: Items,
+                transactions: Items) -> dict[tuple, tuple[int, Decimal]]:
+    """(account, month, currency) -> (active subscribers, MRR), for months with any MRR.
+
+    A subscription counts at the month end (or at the as-of instant for the current month)
+    when a kept charge (APPROVED, COMPLETE, PARTIALLY_REFUNDED) made before that instant
+    covers it: charge + plan period + 1 grace day. Its MRR is that charge (the latest one)
+    x 30 / period days, rounded to the cent. Subscribers are distinct buyers.
+    """
+    now = to_utc(as_of_ms(sales))
+    last_month = now.astimezone(TIMEZONE).date().replace(day=1)
+    out: dict[tuple, list] = defaultdict(lambda: [set(), Decimal(0)])
+    for account in sales:
+        by_tx = {item["purchase"]["transaction"]: item for item in sales[account]}
+        subs = {s["subscriber_code"]: s for s in subscriptions[account]}
+        charges: dict[str, list] = defaultdict(list)
+        for t in transactions[account]:
+            sale = by_tx[t["transaction"]]
+            p = sale["purchase"]
+            if p["status"] in KEEPS_PERIOD:
+                charges[t["subscriber_code"]].append((p["order_date"], amount(p["price"]),
+                                                      p["price"]["currency_code"]))
+        for code, kept in charges.items():
+            sub = subs[code]
+            period = sub["plan"]["recurrency_period"]
+            buyer = sub["subscriber"]["ucode"]
+            first = min(local_month(c[0]) for c in kept)
+            for month in _months(first, last_month):
+                at = min(_month_end(month), now)
+                covering = [c for c in kept
+                            if to_utc(c[0]) < at
+                            and to_utc(c[0]) + timedelta(days=period + MRR_GRACE_DAYS) > at]
+                if not covering:
+                    continue
+                _charge_ms, value, currency = max(covering)
+                mrr = (value * 30 / period).quantize(CENT, rounding=ROUND_HALF_UP)
+                row = out[(account, month, currency)]
+                row[0].add(buyer)
+                row[1] += mrr
+    return {k: (len(v[0]), v[1]) for k, v in out.items()}
