@@ -11,8 +11,8 @@ What it does (``make demo`` runs it inside ``.venv``):
 2. starts the embedded PostgreSQL unless a real one is configured (``scripts/warehouse.py``);
 3. runs ``meltano run hotmart-demo`` (tap-hotmart-demo -> target-postgres -> dbt build), with
    the emulator's config passed as ``TAP_HOTMART_DEMO_*`` variables;
-4. prints the New Orders report (hook: ``python -m transform.report new-orders``) or, while
-   that does not exist, the row counts of the raw tables;
+4. prints the New Orders report (hook: ``hotmart-report new-orders``, see ``report_command``)
+   or, while there is no dbt project or report, the row counts of the raw tables;
 5. stops the emulator and the embedded PostgreSQL it started (data and Meltano state stay).
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -210,22 +211,32 @@ def dbt_project_exists() -> bool:
 # --------------------------------------------------------------------------- report
 
 
-def report_available() -> bool:
-    """HOOK: the dbt engineer's report command, ``python -m transform.report``."""
-    return (PROJECT_ROOT / "transform" / "report.py").exists() or (
-        PROJECT_ROOT / "transform" / "report" / "__main__.py"
-    ).exists()
+def report_command() -> list[str] | None:
+    """HOOK: the New Orders report of the reports package (``hotmart-report new-orders``).
+
+    It reads the dbt marts through the same ``DBT_POSTGRES_*`` variables as dbt. Returns
+    None when it is not installed or the marts cannot exist (no dbt project yet).
+    """
+    if not dbt_project_exists():
+        return None
+    script = Path(sys.executable).parent / "hotmart-report"
+    if script.exists():
+        return [str(script), "new-orders"]
+    if importlib.util.find_spec("hotmart_reports") is not None:
+        return [sys.executable, "-m", "hotmart_reports", "new-orders"]
+    return None
 
 
 def print_report(env: Mapping[str, str]) -> None:
     """Print the New Orders report, or raw row counts while the report does not exist yet."""
-    full_env = {**os.environ, **env}
-    if report_available():
-        # ---- HOOK: the New Orders report of transform/ --------------------------------
-        cmd = [sys.executable, "-m", "transform.report", "new-orders"]
-        subprocess.run(cmd, cwd=PROJECT_ROOT, env=full_env, check=True)
+    cmd = report_command()
+    if cmd is not None:
+        # ---- HOOK: the New Orders report (hotmart_reports) ---------------------------
+        proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env={**os.environ, **env}, check=False)
+        if proc.returncode != 0:
+            raise DemoError(f"the report command failed (exit {proc.returncode}): {cmd[-1]}")
         return
-    print("(transform/report.py not present yet: showing raw row counts instead)")
+    print("(no New Orders report available yet: showing raw row counts instead)")
     for table, count in raw_counts(env).items():
         print(f"  {RAW_SCHEMA}.{table:<28} {count:>10,} rows")
 

@@ -196,6 +196,9 @@ def free_port(preferred: int | None = None) -> int:
         if candidate is None:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # Like PostgreSQL itself: a port left in TIME_WAIT by our last stop is reusable,
+            # which keeps the embedded server's URL stable between runs.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", candidate))
             except OSError:
