@@ -90,6 +90,9 @@ def handle(emu: Any, method: str, path: str, query: dict[str, list[str]], body: 
     if method == "POST" and route == "inject":
         try:
             req = json.loads(body or b"{}")
+            missing = [k for k in ("account_id", "transaction", "status") if k not in req]
+            if missing:
+                raise ValueError(f"missing fields {missing}")
             return 200, store.inject(req["account_id"], req["transaction"], req["status"])
         except (ValueError, TypeError) as exc:
             raise ApiError(400, "invalid_parameter", str(exc)) from exc

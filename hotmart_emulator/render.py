@@ -18,6 +18,7 @@ from .ids import (
     digits,
     email_for,
     mix,
+    person_fast,
     person_name,
     subscriber_code,
     uuid_fast,
@@ -131,7 +132,7 @@ class Renderer:
 
     # --- people ---------------------------------------------------------------------
     def _buyer(self, b: int) -> dict:
-        first, last = person_name(self.a.seed, self.a.number, 1, b)
+        first, last = person_fast(self._buyer_salt, b)
         return {"name": f"{first} {last}", "ucode": uuid_fast(self._buyer_salt, b),
                 "email": email_for(first, last, b)}
 

@@ -150,6 +150,8 @@ def test_inject_refund(live: EmulatorServer) -> None:
                    json={"account_id": "acct-1", "transaction": "HP0100000000000000",
                          "status": "REFUNDED"})
     assert missing.status_code == 404
+    incomplete = _ctl(live, "POST", "inject", json={"account_id": "acct-1"})
+    assert incomplete.status_code == 400
 
 
 def test_stats_count_and_reset(live: EmulatorServer) -> None:

@@ -100,3 +100,22 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
     assert ground_truth(a.api, "acct-1", "sales") != ground_truth(c.api, "acct-1", "sales")
     assert a.accounts() != c.accounts()
     assert all(x["client_id"].startswith("emu-") for x in a.accounts())
+
+
+def test_entities_agree_with_each_other(emu) -> None:  # noqa: ANN001
+    sales = emu.ground_truth("acct-1", "sales")
+    users = emu.ground_truth("acct-1", "sale_participants")
+    assert [s["purchase"]["transaction"] for s in sales] == [u["transaction"] for u in users]
+    for s, u in zip(sales, users, strict=True):
+        buyer = next(x["user"] for x in u["users"] if x["role"] == "BUYER")
+        assert {k: buyer[k] for k in ("name", "ucode", "email")} == s["buyer"]
+        producer = next(x["user"] for x in u["users"] if x["role"] == "PRODUCER")
+        assert producer["ucode"] == s["producer"]["ucode"]
+    subs = emu.ground_truth("acct-1", "subscriptions")
+    tx = emu.ground_truth("acct-1", "subscription_transactions")
+    codes = {s["subscriber_code"] for s in subs}
+    assert {t["subscriber_code"] for t in tx} == codes
+    by_code = {s["purchase"]["transaction"]: s for s in sales}
+    for t in tx:
+        assert by_code[t["transaction"]]["purchase"]["status"] == t["purchase_status"]
+        assert by_code[t["transaction"]]["purchase"]["is_subscription"] is True
