@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from hotmart_emulator import EmulatorCore
+from hotmart_emulator import EmulatorCore, EmulatorServer
 from hotmart_emulator import enums as en
 from hotmart_emulator.control import ground_truth
 from hotmart_emulator.data import DAY_MS, generate_account
@@ -29,7 +29,7 @@ def test_amounts_are_two_place_decimals_in_raw_json(client: Client) -> None:
     assert all(len(n.partition(".")[2]) <= 2 for n in numbers)
 
 
-def test_money_is_internally_consistent(emu) -> None:
+def test_money_is_internally_consistent(emu: EmulatorServer) -> None:
     sales = {i["purchase"]["transaction"]: i for i in emu.ground_truth("acct-1", "sales")}
     details = emu.ground_truth("acct-1", "sale_price_details")
     commissions = {c["transaction"]: c for c in emu.ground_truth("acct-1", "sale_commissions")}
@@ -49,7 +49,7 @@ def test_money_is_internally_consistent(emu) -> None:
     assert coupons > 0
 
 
-def test_data_looks_like_a_producer_account(emu) -> None:
+def test_data_looks_like_a_producer_account(emu: EmulatorServer) -> None:
     sales = emu.ground_truth("acct-1", "sales")
     assert len(sales) == 2000  # --sales is the number visible at start
     cur = Counter(s["purchase"]["price"]["currency_code"] for s in sales)
@@ -102,7 +102,7 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
     assert all(x["client_id"].startswith("emu-") for x in a.accounts())
 
 
-def test_entities_agree_with_each_other(emu) -> None:  # noqa: ANN001
+def test_entities_agree_with_each_other(emu: EmulatorServer) -> None:
     sales = emu.ground_truth("acct-1", "sales")
     users = emu.ground_truth("acct-1", "sale_participants")
     assert [s["purchase"]["transaction"] for s in sales] == [u["transaction"] for u in users]
