@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import backoff
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.singerlib import RecordMessage
 
 from tap_hotmart.errors import PagingLoopError
 from tap_hotmart.progress import WindowProgress
@@ -65,6 +68,26 @@ class HotmartStream(RESTStream[str]):
     def _get_with_retries(self) -> Callable[..., Any]:
         """`_get_page` wrapped in the SDK's backoff (built on first use)."""
         return self.request_decorator(self._get_page)
+
+    @cached_property
+    def _fast_path(self) -> tuple[bool, frozenset[str]]:
+        """Whether records can skip the SDK's prune-and-conform walk, and the known keys."""
+        everything_selected = all(self.mask.values())
+        plain_maps = all(isinstance(m, SameRecordTransform) for m in self.stream_maps)
+        return everything_selected and plain_maps, frozenset(self.schema["properties"])
+
+    def _generate_record_messages(self, record: Record) -> Iterator[RecordMessage]:
+        """Emit records as they are when the SDK's walk would not change them."""
+        fast, known_keys = self._fast_path
+        if not fast or not record.keys() <= known_keys:
+            yield from super()._generate_record_messages(record)
+            return
+        yield RecordMessage(
+            stream=self.name,
+            record=record,
+            version=self._stream_version,
+            time_extracted=utc_now(),
+        )
 
     @property
     def url_base(self) -> str:

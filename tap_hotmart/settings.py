@@ -24,7 +24,13 @@ MAX_PAGE_SIZE = 500
 
 _CREDENTIALS_HELP = "From Hotmart → Tools → Developer Credentials."
 
-CONFIG_SCHEMA = th.PropertiesList(
+
+def config_schema() -> dict:
+    """A fresh copy of the tap's own settings schema (the SDK adds its built-ins in place)."""
+    return _SETTINGS.to_dict()
+
+
+_SETTINGS = th.PropertiesList(
     th.Property("client_id", th.StringType, title="Client ID", description=_CREDENTIALS_HELP),
     th.Property(
         "client_secret",
@@ -150,7 +156,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="Concurrency",
         description="Date windows fetched at once per stream and account (within the budget).",
     ),
-).to_dict()
+)
 
 
 @dataclass(frozen=True)

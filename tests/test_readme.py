@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tap_hotmart.settings import CONFIG_SCHEMA
+from tap_hotmart.settings import config_schema
 from tap_hotmart.tap import STREAM_TYPES, TapHotmart
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
@@ -21,8 +21,9 @@ def _table_first_column(heading: str) -> set[str]:
 
 def test_settings_table_lists_every_setting_with_its_default() -> None:
     rows = _table_first_column("Settings")
-    assert set(CONFIG_SCHEMA["properties"]) <= rows
-    for name, spec in CONFIG_SCHEMA["properties"].items():
+    properties = config_schema()["properties"]
+    assert set(properties) <= rows
+    for name, spec in properties.items():
         if "default" in spec:
             assert f"| {name} | False | {spec['default']} |" in README
 
