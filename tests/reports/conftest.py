@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSFORM = ROOT / "transform"
 SEED, ACCOUNTS, SALES = 7, 2, 1500
 MART_SCHEMA = "hotmart"
+RERUN_SCHEMA = "hotmart_rerun"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,6 +80,10 @@ class Pipeline:
     ground_truth: dict[str, dict[str, list[dict]]]
     dbt_results: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: second sync: the transactions refunded in the emulator between the two runs
+    refunded: dict[str, str] = field(default_factory=dict)
+    refunded_at_ms: int = 0
+    reload_started_at: float = 0.0
 
     def connect(self):
         import psycopg  # noqa: PLC0415 - the reports extra
@@ -103,6 +108,17 @@ def _run(cmd: list, env: dict[str, str], log: Path, **kwargs) -> subprocess.Comp
         pytest.fail(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); last lines of "
                     f"{log}:\n{tail}")
     return proc
+
+
+def _pick(items: list[dict], *, subscription: bool) -> str:
+    """A COMPLETE sale (one-time or a subscription renewal) to refund during the test."""
+    for item in items:
+        p = item["purchase"]
+        renewal = (p.get("recurrency_number") or 0) > 1
+        if p["status"] == "COMPLETE" and bool(p.get("is_subscription")) == subscription and (
+                renewal or not subscription):
+            return p["transaction"]
+    raise AssertionError("no COMPLETE sale to refund in the emulator data")
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +146,33 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             "password": "", "database": connection.database,
             "default_target_schema": "hotmart_raw", "add_record_metadata": True,
         }))
+
+        def extract_load(tap_config: Path, name: str) -> None:
+            t0 = time.monotonic()
+            with (work / f"{name}-tap.log").open("w") as tap_log:
+                tap_proc = subprocess.Popen([str(tap), "--config", str(tap_config)],
+                                            stdout=subprocess.PIPE, stderr=tap_log, env=env)
+                assert tap_proc.stdout is not None
+                _run([target, "--config", target_config], env, work / f"{name}-target.log",
+                     stdin=tap_proc.stdout, stdout=subprocess.DEVNULL)
+                tap_proc.stdout.close()
+                if tap_proc.wait() != 0:
+                    pytest.fail(f"tap-hotmart failed (exit {tap_proc.returncode}); see "
+                                f"{work / f'{name}-tap.log'}")
+            timings[name] = time.monotonic() - t0
+
+        def dbt_build(name: str, schema: str, *select: str) -> Path:
+            t0 = time.monotonic()
+            dbt_target = work / f"dbt-target-{schema}"  # one per schema: partial parsing
+            # cautious: skip tests that also need models outside the selection
+            args = ["--select", *select, "--indirect-selection", "cautious"] if select else []
+            _run([dbt, "build", "--project-dir", TRANSFORM, "--profiles-dir",
+                  TRANSFORM / "profiles", "--target-path", dbt_target, "--log-path",
+                  work / f"{name}-logs", *args], {**env, "DBT_POSTGRES_SCHEMA": schema},
+                 work / f"{name}.log", stdout=subprocess.DEVNULL)
+            timings[name] = time.monotonic() - t0
+            return dbt_target
+
         with EmulatorServer(seed=SEED, accounts=ACCOUNTS, sales=SALES) as emu:
             tap_config = work / "tap.json"
             tap_config.write_text(json.dumps(emu.tap_config()))
@@ -140,26 +183,25 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                 }
                 for account in emu.tap_config()["accounts"]
             }
-            t0 = time.monotonic()
-            with (work / "tap.log").open("w") as tap_log:
-                tap_proc = subprocess.Popen([str(tap), "--config", str(tap_config)],
-                                            stdout=subprocess.PIPE, stderr=tap_log, env=env)
-                assert tap_proc.stdout is not None
-                _run([target, "--config", target_config], env, work / "target.log",
-                     stdin=tap_proc.stdout, stdout=subprocess.DEVNULL)
-                tap_proc.stdout.close()
-                if tap_proc.wait() != 0:
-                    pytest.fail(f"tap-hotmart failed (exit {tap_proc.returncode}); see "
-                                f"{work / 'tap.log'}")
-            timings["extract_load"] = time.monotonic() - t0
-        t0 = time.monotonic()
-        dbt_target = work / "dbt-target"
-        _run([dbt, "build", "--project-dir", TRANSFORM, "--profiles-dir",
-              TRANSFORM / "profiles", "--target-path", dbt_target, "--log-path",
-              work / "dbt-logs"], env, work / "dbt.log", stdout=subprocess.DEVNULL)
-        timings["dbt_build"] = time.monotonic() - t0
-        results = json.loads((dbt_target / "run_results.json").read_text())["results"]
+            extract_load(tap_config, "extract_load")
+            dbt_target = dbt_build("dbt_build", MART_SCHEMA)
+            results = json.loads((dbt_target / "run_results.json").read_text())["results"]
+
+            # Second sync, for the refund dating: marts in their own schema (the first
+            # build's tables stay as they are), a snapshot before the refunds and one after.
+            dbt_build("rerun_snapshot_before", RERUN_SCHEMA, "+hotmart__sale_status_snapshot")
+            refunded = {
+                "one_time": _pick(ground_truth["acct-1"]["sales"], subscription=False),
+                "renewal": _pick(ground_truth["acct-1"]["sales"], subscription=True),
+            }
+            for transaction in refunded.values():
+                emu.inject("acct-1", transaction, "REFUNDED")
+            refunded_at_ms = emu.now_ms
+            before_reload = time.time()
+            extract_load(tap_config, "rerun_extract_load")
+            dbt_build("rerun_build", RERUN_SCHEMA, "+hotmart__orders")
         yield Pipeline(env=env, ground_truth=ground_truth, dbt_results=results,
-                       timings=timings)
+                       timings=timings, refunded=refunded, refunded_at_ms=refunded_at_ms,
+                       reload_started_at=before_reload)
     finally:
         warehouse.stop()

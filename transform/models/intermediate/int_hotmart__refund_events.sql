@@ -27,8 +27,9 @@ status_versions as (
     select
         sale_key,
         status,
-        dbt_valid_from at time zone 'UTC'                       as valid_from,
-        min(dbt_valid_from) over (partition by sale_key) at time zone 'UTC'
+        -- dbt writes snapshot times as the server's local wall-clock time
+        dbt_valid_from at time zone current_setting('TimeZone')  as valid_from,
+        min(dbt_valid_from) over (partition by sale_key) at time zone current_setting('TimeZone')
                                                                 as first_seen_at
     from {{ ref('hotmart__sale_status_snapshot') }}
 
