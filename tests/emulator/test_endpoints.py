@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from hotmart_emulator import EmulatorServer
 
@@ -207,3 +208,31 @@ def test_other_filters(client: Client) -> None:
     assert got == [i for i in truth if i["buyer"]["email"] == email]
     got = client.all_pages(SALES, [("payment_type", "PIX"), *all_status_params()])
     assert got == [i for i in truth if i["purchase"]["payment"]["type"] == "PIX"]
+
+
+def test_summary_follows_the_default_filter(client: Client) -> None:
+    total = client.get(SALES).json()["page_info"]["total_results"]
+    items = client.get("/payments/api/v1/sales/summary").json()["items"]
+    assert sum(i["total_items"] for i in items) == total
+    everything = client.get("/payments/api/v1/sales/summary", all_status_params()).json()
+    assert sum(i["total_items"] for i in everything["items"]) == 2000
+
+
+def test_unknown_path_and_method(client: Client) -> None:
+    r = client.get("/payments/api/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = client.session.post(client.emu.url + SALES,
+                            headers={"Authorization": f"Bearer {client.token}"}, timeout=10)
+    assert r.status_code == 405
+
+
+def test_latency_option() -> None:
+    with EmulatorServer(seed=1, sales=20, latency_ms=120) as emu:
+        c = Client(emu)
+        t = time.perf_counter()
+        assert c.get(SALES).status_code == 200
+        assert time.perf_counter() - t >= 0.12
+        t = time.perf_counter()
+        requests_health = c.session.get(emu.url + "/_emulator/health", timeout=10)
+        assert requests_health.status_code == 200
+        assert time.perf_counter() - t < 0.12  # the control API is never delayed
