@@ -21,9 +21,9 @@ class Timed:
     peak_rss_mb: float
 
 
-def config_for(emulator: object, path: Path) -> Path:
+def config_for(emulator: object, path: Path, **settings: object) -> Path:
     """Write the emulator's tap config, reading up to the emulator's clock."""
-    config = emulator.tap_config()
+    config = {**emulator.tap_config(), **settings}
     end = datetime.fromtimestamp(emulator.now_ms / 1000, tz=timezone.utc) + timedelta(days=1)
     config["end_date"] = end.isoformat()
     path.write_text(json.dumps(config))

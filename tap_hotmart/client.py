@@ -265,6 +265,9 @@ class DateWindowStream(HotmartStream):
         super()._increment_stream_state(
             {self.replication_key: window.end.isoformat()}, context=context
         )
+        # A state message per window makes the window the unit of resumption: a run
+        # killed later restarts here. Targets commit the records before passing it on.
+        self._write_state_message()
 
     def _fetch_in_order(
         self, client: AccountClient, windows: list[Window], params: Params, context: Context

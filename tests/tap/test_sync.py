@@ -4,6 +4,9 @@ about secrets."""
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -213,3 +216,33 @@ def test_wrong_credentials_fail_clearly_without_leaking(tmp_path: Path, clean_em
     assert "Traceback" not in run.stderr
     assert wrong_secret not in run.stderr + run.stdout
     assert account["basic"] not in run.stderr + run.stdout
+
+
+def test_killed_run_resumes_from_its_last_state_without_loss(tmp_path: Path) -> None:
+    with EmulatorServer(seed=31, accounts=2, sales=1500) as emu:
+        config_file = tmp_path / "config.json"
+        config_file.write_text(json.dumps(tap_config(emu, concurrency=1)))
+        command = [sys.executable, "-m", "tap_hotmart", "--config", str(config_file)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert process.stdout is not None
+        seen: set[tuple] = set()
+        state = None
+        states = 0
+        for line in process.stdout:
+            message = json.loads(line)
+            if message["type"] == "RECORD" and message["stream"] == "sales":
+                record = message["record"]
+                seen.add((record["account_id"], record["transaction"]))
+            elif message["type"] == "STATE" and "sales" in message["value"].get("bookmarks", {}):
+                state, states = message["value"], states + 1
+                if states == 10:
+                    process.kill()  # SIGKILL: no cleanup, like a machine dying
+                    break
+        process.wait()
+        assert state is not None, "the tap wrote no state before it was killed"
+        resumed = run_tap(tmp_path, tap_config(emu), state=state, name="resumed")
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        resumed_keys = set(resumed.keys("sales", ("account_id", "transaction")))
+        truth = set(truth_sales(emu))
+        assert seen | resumed_keys == truth
+        assert len(resumed_keys) < len(truth), "the second run resumed, it did not start over"
