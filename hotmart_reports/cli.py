@@ -58,7 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReportError as exc:
         print(f"hotmart-report: {exc}", file=sys.stderr)
         return 2
-    print(new_orders.render(rows, filters))
+    try:
+        print(new_orders.render(rows, filters))
+    except BrokenPipeError:  # `hotmart-report ... | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return 0
 
 

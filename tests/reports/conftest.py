@@ -110,6 +110,25 @@ def _run(cmd: list, env: dict[str, str], log: Path, **kwargs) -> subprocess.Comp
     return proc
 
 
+#: Rates for the conversion test: USD changes on 2026-06-01, ARS has no rate at all.
+RATES_TABLE = "fx.rates_to_brl"
+RATES = [("2020-01-01", "USD", "5.2632"), ("2026-06-01", "USD", "5.5"),
+         ("2020-01-01", "EUR", "5.7143")]
+
+
+def _create_rates_table(connection) -> None:
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(host=connection.host, port=connection.port, user=connection.user,
+                         dbname=connection.database, passfile=str(connection.passfile),
+                         autocommit=True) as conn:
+        conn.execute("create schema if not exists fx")
+        conn.execute(f"create table {RATES_TABLE} "
+                     "(rate_date date, currency_code text, rate numeric)")
+        with conn.cursor() as cur:
+            cur.executemany(f"insert into {RATES_TABLE} values (%s, %s, %s)", RATES)
+
+
 def _pick(items: list[dict], *, subscription: bool) -> str:
     """A COMPLETE sale (one-time or a subscription renewal) to refund during the test."""
     for item in items:
@@ -161,11 +180,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                                 f"{work / f'{name}-tap.log'}")
             timings[name] = time.monotonic() - t0
 
-        def dbt_build(name: str, schema: str, *select: str) -> Path:
+        def dbt_build(name: str, schema: str, *select: str, dbt_vars: str = "") -> Path:
             t0 = time.monotonic()
             dbt_target = work / f"dbt-target-{schema}"  # one per schema: partial parsing
             # cautious: skip tests that also need models outside the selection
             args = ["--select", *select, "--indirect-selection", "cautious"] if select else []
+            args += ["--vars", dbt_vars] if dbt_vars else []
             _run([dbt, "build", "--project-dir", TRANSFORM, "--profiles-dir",
                   TRANSFORM / "profiles", "--target-path", dbt_target, "--log-path",
                   work / f"{name}-logs", *args], {**env, "DBT_POSTGRES_SCHEMA": schema},
@@ -199,7 +219,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             refunded_at_ms = emu.now_ms
             before_reload = time.time()
             extract_load(tap_config, "rerun_extract_load")
-            dbt_build("rerun_build", RERUN_SCHEMA, "+hotmart__orders")
+            # ... and the optional conversion to a reporting currency, from a user's table
+            _create_rates_table(connection)
+            dbt_build("rerun_build", RERUN_SCHEMA, "+hotmart__orders", dbt_vars=json.dumps(
+                {"hotmart_reporting_currency": "BRL", "hotmart_exchange_rates": RATES_TABLE}))
         yield Pipeline(env=env, ground_truth=ground_truth, dbt_results=results,
                        timings=timings, refunded=refunded, refunded_at_ms=refunded_at_ms,
                        reload_started_at=before_reload)

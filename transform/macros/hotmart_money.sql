@@ -8,7 +8,8 @@
 {#- Conversion to var('hotmart_reporting_currency') with the user's daily rates
     (var('hotmart_exchange_rates'): rate_date, currency_code, rate). Uses the latest rate on or
     before the given date. Returns null when conversion is not configured or no rate exists:
-    a missing rate must show as missing, not as zero. -#}
+    a missing rate must show as missing, not as zero. Pass qualified column names: inside
+    the lookup an unqualified `currency_code` would be the rate table's own. -#}
 {% macro hotmart_to_reporting(amount, currency_code, on_date) -%}
     {%- if var('hotmart_reporting_currency') and var('hotmart_exchange_rates') -%}
     case

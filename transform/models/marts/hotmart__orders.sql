@@ -121,15 +121,16 @@ orders as (
 
 )
 
+-- columns qualified: inside the rate lookup an unqualified currency_code is the rate's
 select
-    *,
+    orders.*,
     {{ hotmart_reporting_currency() }}                                  as reporting_currency_code,
-    {{ hotmart_to_reporting('gross_amount', 'currency_code', 'approved_date') }}
+    {{ hotmart_to_reporting('orders.gross_amount', 'orders.currency_code', 'orders.approved_date') }}
                                                                         as gross_amount_reporting,
-    {{ hotmart_to_reporting('net_revenue_amount', 'currency_code', 'approved_date') }}
+    {{ hotmart_to_reporting('orders.net_revenue_amount', 'orders.currency_code', 'orders.approved_date') }}
                                                                         as net_revenue_amount_reporting,
-    {{ hotmart_to_reporting('hotmart_fee_amount', 'hotmart_fee_currency_code', 'approved_date') }}
+    {{ hotmart_to_reporting('orders.hotmart_fee_amount', 'orders.hotmart_fee_currency_code', 'orders.approved_date') }}
                                                                         as hotmart_fee_amount_reporting,
-    {{ hotmart_to_reporting('producer_net_amount', 'commission_currency_code', 'approved_date') }}
+    {{ hotmart_to_reporting('orders.producer_net_amount', 'orders.commission_currency_code', 'orders.approved_date') }}
                                                                         as producer_net_amount_reporting
 from orders

@@ -38,9 +38,11 @@ select
     subscriptions.status,
     subscriptions.is_active,
     subscriptions.is_cancelled,
+    -- only a subscription that paid can churn (INACTIVE/STARTED never started)
     case
+        when coalesce(charges.paid_charges, 0) = 0 then null
         when subscriptions.status in ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER') then 'voluntary'
-        when subscriptions.status in ('CANCELLED_BY_ADMIN', 'OVERDUE', 'DELAYED', 'INACTIVE') then 'involuntary'
+        when subscriptions.status in ('CANCELLED_BY_ADMIN', 'OVERDUE', 'DELAYED') then 'involuntary'
     end                                                             as churn_type,
     subscriptions.accession_at,
     subscriptions.cancelled_at,
