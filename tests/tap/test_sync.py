@@ -122,6 +122,15 @@ def test_records_have_iso_utc_dates_and_account(full_run: TapRun) -> None:
         datetime.fromisoformat(record["order_date"])
 
 
+def test_progress_is_logged_per_window_with_an_eta(full_run: TapRun) -> None:
+    assert "sales [acct-1] window 1/" in full_run.stderr
+    assert "ETA" in full_run.stderr
+
+
+def test_default_rate_limit_is_never_exceeded(full_run: TapRun, clean_emulator) -> None:
+    assert clean_emulator.stats()["responses"].get("429", 0) == 0
+
+
 def test_state_is_per_account_and_holds_no_secret(full_run: TapRun, clean_emulator) -> None:
     partitions = full_run.state["bookmarks"]["sales"]["partitions"]
     assert sorted(p["context"]["account_id"] for p in partitions) == list(ACCOUNTS)
