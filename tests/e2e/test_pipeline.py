@@ -211,6 +211,18 @@ def test_first_sync_equals_ground_truth(pipeline: Pipeline, first_sync: float) -
     assert accounts == set(pipeline.account_ids)
 
 
+def test_no_secret_in_the_logs(pipeline: Pipeline, first_sync: float) -> None:
+    """Client secrets, Basic keys and the warehouse password never reach a log line."""
+    log = (pipeline.logs / "run-1.log").read_text(errors="replace")
+    assert "Beginning sync" in log or "record_count" in log, "the log is not the run's log"
+    secrets = [
+        a[k] for a in pipeline.emulator.config["accounts"] for k in ("client_secret", "basic")
+    ]  # type: ignore[union-attr]
+    secrets.append(Path(pipeline.env["PGPASSFILE"]).read_text().strip().rsplit(":", 1)[1])
+    leaked = [f"{s[:4]}..." for s in secrets if s in log]
+    assert not leaked, f"secrets in the meltano run log: {leaked}"
+
+
 def test_incremental_sync_updates_in_place(pipeline: Pipeline, second_sync: dict) -> None:
     changes = second_sync["changes"]
     assert changes["status_changes"] or changes["new_sales"], "the advance changed nothing"

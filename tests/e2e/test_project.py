@@ -1,0 +1,79 @@
+"""meltano.yml stays installable without Meltano Hub, and the demo wiring stays consistent.
+
+Why: Meltano Hub is not always reachable (never from CI here), so a plugin that loses its
+inline ``namespace``/``pip_url``/``executable`` would make ``meltano install`` go to the Hub
+and fail. These checks are static and take milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import demo
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = yaml.safe_load((ROOT / "meltano.yml").read_text())
+
+TAP_SETTING_KINDS = {
+    "client_id": "string",
+    "client_secret": "password",
+    "basic": "password",
+    "account_id": "string",
+    "accounts": "array",
+    "start_date": "date_iso8601",
+    "end_date": "date_iso8601",
+    "sandbox": "boolean",
+    "api_url": "string",
+    "auth_url": "string",
+    "lookback_days": "integer",
+    "window_days": "integer",
+    "page_size": "integer",
+    "requests_per_minute": "integer",
+    "concurrency": "integer",
+}
+
+
+def _plugins() -> list[dict]:
+    return [p for kind in PROJECT["plugins"].values() for p in kind]
+
+
+def test_every_plugin_is_defined_inline() -> None:
+    for plugin in _plugins():
+        if "inherit_from" in plugin:
+            continue
+        for key in ("namespace", "pip_url", "executable", "settings"):
+            assert plugin.get(key), f"{plugin['name']}: '{key}' missing (Hub lookup needed)"
+
+
+def test_tap_settings_and_kinds() -> None:
+    (tap,) = [p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-hotmart"]
+    kinds = {s["name"]: s["kind"] for s in tap["settings"]}
+    assert kinds == TAP_SETTING_KINDS
+    sensitive = {s["name"] for s in tap["settings"] if s.get("sensitive")}
+    assert sensitive == {"client_secret", "basic", "accounts"}
+
+
+def test_jobs_and_demo_plugin() -> None:
+    jobs = {job["name"]: job["tasks"] for job in PROJECT["jobs"]}
+    assert jobs["hotmart-sync"] == ["tap-hotmart target-postgres dbt-postgres:build"]
+    assert jobs["hotmart-demo"] == ["tap-hotmart-demo target-postgres dbt-postgres:build"]
+    (demo_tap,) = [p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-hotmart-demo"]
+    assert demo_tap["inherit_from"] == "tap-hotmart"
+    assert {s["job"] for s in PROJECT["schedules"]} == {"hotmart-sync"}
+    assert PROJECT["default_environment"] == "dev"
+
+
+def test_tap_env_from_the_emulator_config() -> None:
+    config = {
+        "api_url": "http://127.0.0.1:1",
+        "start_date": "2023-11-02T00:00:00Z",
+        "accounts": [
+            {"account_id": "acct-1", "client_id": "c", "client_secret": "s", "basic": "b"}
+        ],
+    }
+    env = demo.tap_env(config)
+    assert env["TAP_HOTMART_DEMO_API_URL"] == "http://127.0.0.1:1"
+    assert env["TAP_HOTMART_DEMO_START_DATE"] == "2023-11-02T00:00:00Z"
+    assert json.loads(env["TAP_HOTMART_DEMO_ACCOUNTS"]) == config["accounts"]
