@@ -11,8 +11,7 @@ What it does (``make demo`` runs it inside ``.venv``):
 2. starts the embedded PostgreSQL unless a real one is configured (``scripts/warehouse.py``);
 3. runs ``meltano run hotmart-demo`` (tap-hotmart-demo -> target-postgres -> dbt build), with
    the emulator's config passed as ``TAP_HOTMART_DEMO_*`` variables;
-4. prints the New Orders report (hook: ``hotmart-report new-orders``, see ``report_command``)
-   or, while there is no dbt project or report, the row counts of the raw tables;
+4. prints the New Orders report (``hotmart-report new-orders``);
 5. stops the emulator and the embedded PostgreSQL it started (data and Meltano state stay).
 """
 
@@ -20,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
@@ -203,47 +201,20 @@ def meltano(
         )
 
 
-def dbt_project_exists() -> bool:
-    """The dbt project (``transform/``) is built separately; the demo works without it."""
-    return (PROJECT_ROOT / "transform" / "dbt_project.yml").exists()
-
-
 # --------------------------------------------------------------------------- report
 
 
-def report_command() -> list[str] | None:
-    """HOOK: the New Orders report of the reports package (``hotmart-report new-orders``).
-
-    It reads the dbt marts through the same ``DBT_POSTGRES_*`` variables as dbt. Returns
-    None when it is not installed or the marts cannot exist (no dbt project yet).
-    """
-    if not dbt_project_exists():
-        return None
-    script = Path(sys.executable).parent / "hotmart-report"
-    if script.exists():
-        return [str(script), "new-orders"]
-    if importlib.util.find_spec("hotmart_reports") is not None:
-        return [sys.executable, "-m", "hotmart_reports", "new-orders"]
-    return None
-
-
 def print_report(env: Mapping[str, str]) -> None:
-    """Print the New Orders report, or raw row counts while the report does not exist yet."""
-    cmd = report_command()
-    if cmd is not None:
-        # ---- HOOK: the New Orders report (hotmart_reports) ---------------------------
-        proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env={**os.environ, **env}, check=False)
-        if proc.returncode != 0:
-            raise DemoError(f"the report command failed (exit {proc.returncode}): {cmd[-1]}")
-        return
-    print("(no New Orders report available yet: showing raw row counts instead)")
-    for table, count in raw_counts(env).items():
-        print(f"  {RAW_SCHEMA}.{table:<28} {count:>10,} rows")
+    """Print the New Orders report (``hotmart-report new-orders``) from the dbt marts."""
+    command = [str(Path(sys.executable).parent / "hotmart-report"), "new-orders"]
+    proc = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, check=False)
+    if proc.returncode != 0:
+        raise DemoError(f"the report command failed (exit {proc.returncode})")
 
 
 def connect(env: Mapping[str, str]) -> Any:
     """A psycopg connection from the ``DBT_POSTGRES_*`` settings (password via PGPASSFILE)."""
-    import psycopg  # noqa: PLC0415 - only the demo's report fallback and tests need it
+    import psycopg  # noqa: PLC0415 - only the tests need it; the demo runs without
 
     extra = {"passfile": env["PGPASSFILE"]} if env.get("PGPASSFILE") else {}
     return psycopg.connect(
@@ -255,23 +226,6 @@ def connect(env: Mapping[str, str]) -> Any:
         autocommit=True,
         **extra,
     )
-
-
-def raw_counts(env: Mapping[str, str]) -> dict[str, int]:
-    """Row count of every table in the raw schema."""
-    with connect(env) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "ORDER BY table_name",
-                (RAW_SCHEMA,),
-            )
-        ]
-        return {
-            t: conn.execute(f'SELECT count(*) FROM {RAW_SCHEMA}."{t}"').fetchone()[0]  # type: ignore[index]
-            for t in tables
-        }
 
 
 # --------------------------------------------------------------------------- main
@@ -312,10 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 print(f"==> emulator at {emu.url}")
                 env = {**db_env, **emu.tap_env()}
-                job = "hotmart-demo" if dbt_project_exists() else "hotmart-demo-el"
-                if job != "hotmart-demo":
-                    print("==> transform/dbt_project.yml not present: extract-load only")
-                run_args = ["run", job, *(["--full-refresh"] if args.full_refresh else [])]
+                refresh = ["--full-refresh"] if args.full_refresh else []
+                run_args = ["run", "hotmart-demo", *refresh]
                 print(f"==> meltano {' '.join(run_args)}")
                 meltano(run_args, env)
             finally:

@@ -243,7 +243,5 @@ def test_incremental_sync_updates_in_place(pipeline: Pipeline, second_sync: dict
 
 
 def test_dbt_build(pipeline: Pipeline, second_sync: dict) -> None:
-    if not demo.dbt_project_exists():
-        pytest.skip("transform/dbt_project.yml is not there yet (the dbt project is in progress)")
     demo.meltano(["invoke", "dbt-postgres:build"], pipeline.env,
                  log_file=pipeline.logs / "dbt-build.log", timeout_s=600, isolate=True)  # fmt: skip
