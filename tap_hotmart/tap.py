@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import ClassVar
@@ -89,7 +90,7 @@ class TapHotmart(Tap):
     @cached_property
     def _clients(self) -> dict[str, AccountClient]:
         per_minute = int(self.config.get("requests_per_minute", 500))
-        user_agent = str(self.config.get("user_agent") or "tap-hotmart")
+        user_agent = f"tap-hotmart/{_version()}"
         return {
             account.account_id: AccountClient(
                 account, self.api_url, self.settings.auth_url, per_minute, user_agent
@@ -118,6 +119,14 @@ class TapHotmart(Tap):
                 type(exc).__name__,
             )
             raise SystemExit(1) from None
+
+
+def _version() -> str:
+    """The installed package version, so Hotmart sees which tap release is calling."""
+    try:
+        return importlib.metadata.version("tap-hotmart")
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
 
 
 if __name__ == "__main__":
