@@ -35,8 +35,8 @@ class Auth:
     def _credentials(self, query: dict[str, list[str]], headers: dict[str, str]
                      ) -> list[tuple[str, str]]:
         pairs = []
-        cid = (query.get("client_id") or [None])[-1]
-        secret = (query.get("client_secret") or [None])[-1]
+        cid = next(reversed(query.get("client_id", [])), None)
+        secret = next(reversed(query.get("client_secret", [])), None)
         if cid is not None or secret is not None:
             pairs.append((cid or "", secret or ""))
         auth = headers.get("authorization", "")

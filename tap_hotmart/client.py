@@ -16,7 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -67,7 +67,8 @@ class HotmartStream(RESTStream[str]):
     @cached_property
     def _get_with_retries(self) -> Callable[..., Any]:
         """`_get_page` wrapped in the SDK's backoff (built on first use)."""
-        return self.request_decorator(self._get_page)
+        # The SDK types its decorator for `_request`; any callable raising its exceptions works.
+        return self.request_decorator(self._get_page)  # type: ignore[arg-type]
 
     @cached_property
     def _fast_path(self) -> tuple[bool, frozenset[str]]:
@@ -76,7 +77,7 @@ class HotmartStream(RESTStream[str]):
         plain_maps = all(isinstance(m, SameRecordTransform) for m in self.stream_maps)
         return everything_selected and plain_maps, frozenset(self.schema["properties"])
 
-    def _generate_record_messages(self, record: Record) -> Iterator[RecordMessage]:
+    def _generate_record_messages(self, record: Record) -> Generator[RecordMessage, None, None]:
         """Emit records as they are when the SDK's walk would not change them."""
         fast, known_keys = self._fast_path
         if not fast or not record.keys() <= known_keys:
@@ -106,7 +107,7 @@ class HotmartStream(RESTStream[str]):
 
     # Retries ---------------------------------------------------------------------------
 
-    def backoff_wait_generator(self) -> Iterator[float]:
+    def backoff_wait_generator(self) -> Generator[float, None, None]:
         return backoff.expo(base=2, factor=1, max_value=60)
 
     def backoff_max_tries(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import requests
 from singer_sdk import Tap
@@ -105,21 +105,29 @@ class TapHotmart(Tap):
     def discover_streams(self) -> list[HotmartStream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
-    def sync_all(self) -> None:
-        """Run the sync; known failures end with one clear line and exit status 1."""
-        _ = self.settings, self.accounts  # check the settings before the first request
+    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, validate_config=validate_config, **kwargs)
+        if validate_config:
+            _ = self.settings, self.accounts  # every setting checked before any request
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
+        """Run the CLI; known failures end with one clear line and exit status 1.
+
+        The SDK's default prints a traceback, which hides the one line that matters
+        (which account, which endpoint, what Hotmart said).
+        """
         try:
-            super().sync_all()
+            super().invoke(**kwargs)
         except (FatalAPIError, RetriableAPIError) as exc:
-            self.logger.error("Sync failed: %s", exc)
+            cls.logger.error("Sync failed: %s", exc)
             raise SystemExit(1) from None
         except requests.RequestException as exc:
-            self.logger.error(
+            cls.logger.error(
                 "Sync failed: Hotmart could not be reached after several retries (%s).",
                 type(exc).__name__,
             )
             raise SystemExit(1) from None
-
 
 def _version() -> str:
     """The installed package version, so Hotmart sees which tap release is calling."""

@@ -62,7 +62,9 @@ class SubscriptionTransactionsStream(DateWindowStream):
         purchase = item.get("purchase")
         if not isinstance(purchase, dict) or not purchase.get("transaction"):
             return None
-        payment = purchase.get("payment") if isinstance(purchase.get("payment"), dict) else {}
+        payment = purchase.get("payment")
+        if not isinstance(payment, dict):
+            payment = {}
         item["account_id"] = context["account_id"]
         item["transaction"] = purchase["transaction"]
         item["transaction_date"] = ms_to_iso(purchase.get("order_date"))
