@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from . import enums as en
 from .data import DAY_MS, NO_COUPON, PERIODICITY, Account, Product
@@ -221,7 +222,7 @@ class Renderer:
         s = a.sales
         p = a.products[s.prod[i]]
         b = s.buyer[i]
-        users = [{"role": "PRODUCER", "user": self._user(4, 0)},
+        users: list[dict[str, Any]] = [{"role": "PRODUCER", "user": self._user(4, 0)},
                  {"role": "BUYER", "user": self._user(1, b, a.buyer_currency[b])}]
         if p.coproducer >= 0:
             users.append({"role": "COPRODUCER", "user": self._user(3, p.coproducer)})
