@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -79,18 +80,26 @@ class TokenManager:
                         "Credentials, and that sandbox credentials are used with sandbox=true."
                     )
                 if response.ok:
-                    self._accept(response)
-                    return
-                last_problem = f"the token endpoint answered HTTP {response.status_code}"
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        # A body cut short in transit (or a proxy's page): transient.
+                        last_problem = "the token endpoint answered with an unreadable body"
+                    else:
+                        self._accept(body)
+                        return
+                else:
+                    last_problem = f"the token endpoint answered HTTP {response.status_code}"
             time.sleep(min(2**attempt, 10))
         raise HotmartAuthError(
             f"Account {self._account.account_id!r}: no access token after "
             f"{TOKEN_ATTEMPTS} attempts: {last_problem}."
         )
 
-    def _accept(self, response: requests.Response) -> None:
+    def _accept(self, body: Any) -> None:
         try:
-            body = response.json()
+            if not isinstance(body, dict):
+                raise TypeError(type(body).__name__)
             token = str(body["access_token"])
             lifetime = float(body.get("expires_in") or 3600)
         except (ValueError, KeyError, TypeError) as exc:

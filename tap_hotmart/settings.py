@@ -6,6 +6,7 @@ that names the setting and how to fix it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -219,3 +220,27 @@ def _parse_date(config: Mapping[str, Any], name: str) -> datetime | None:
             "such as 2024-01-31T00:00:00Z."
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# The SDK's schema check quotes the offending value ("'<value>' is not of type 'array'"),
+# which for these settings is a secret (or a list of them).
+_SECRET_SETTING_ERROR = re.compile(
+    r"^(?P<what>.*) in (?P<path>config\['(client_secret|basic|accounts)'\].*)$", re.DOTALL
+)
+
+
+def redact_config_errors(errors: list[str]) -> list[str]:
+    """Schema errors about secret settings, reworded so they never quote the value."""
+    redacted = []
+    for message in errors:
+        match = _SECRET_SETTING_ERROR.match(message)
+        if match is None or re.fullmatch(r"'\w+' is a required property", match["what"]):
+            redacted.append(message)
+            continue
+        what = match["what"]
+        if " is not of type " in what:
+            problem = "must be of type " + what.rsplit(" is not of type ", 1)[1]
+        else:
+            problem = "does not match the settings schema"
+        redacted.append(f"{match['path']} {problem} (the value is secret, so it is not shown).")
+    return redacted

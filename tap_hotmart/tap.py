@@ -9,14 +9,19 @@ from typing import Any, ClassVar
 
 import requests
 from singer_sdk import Tap
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
 from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
-from tap_hotmart.settings import SyncSettings, config_schema, parse_settings
+from tap_hotmart.settings import (
+    SyncSettings,
+    config_schema,
+    parse_settings,
+    redact_config_errors,
+)
 from tap_hotmart.streams.products import (
     CouponsStream,
     ProductOffersStream,
@@ -109,6 +114,15 @@ class TapHotmart(Tap):
         super().__init__(*args, validate_config=validate_config, **kwargs)
         if validate_config:
             _ = self.settings, self.accounts  # every setting checked before any request
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's schema check, without quoting the value of a secret setting."""
+        try:
+            return redact_config_errors(super()._validate_config(raise_errors=raise_errors))
+        except ConfigValidationError as exc:
+            raise ConfigValidationError(
+                str(exc), errors=redact_config_errors(exc.errors), schema=exc.schema
+            ) from None
 
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
