@@ -1,0 +1,31 @@
+"""Shared set-up of the reliability tests: the pipeline helpers (``scripts/``) on
+``sys.path`` and one embedded PostgreSQL for every end-to-end module of this folder."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
+
+
+@pytest.fixture(scope="package")
+def warehouse_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One embedded PostgreSQL for the package; each scenario loads its own schema."""
+    import demo  # noqa: PLC0415 - from scripts/, put on sys.path above
+    import warehouse  # noqa: PLC0415
+
+    if not (demo.PROJECT_ROOT / ".meltano" / "loaders" / "target-postgres").exists():
+        pytest.fail("Meltano plugins are not installed: run `make meltano-install` first.")
+    server = warehouse.EmbeddedWarehouse(tmp_path_factory.mktemp("reliability") / "postgres")
+    env = server.start().env()
+    try:
+        yield env
+    finally:
+        server.stop()
