@@ -2,7 +2,10 @@
 
 A full sync of every stream, then the emulator's clock moves one day (and, separately,
 30 days) and the tap runs again with the state it left. The incremental cost should
-follow the new data plus the lookback, not the history.
+follow the new data plus the lookback, not the history. For each run, the calls and
+records of every endpoint are listed, so the overhead can be traced: a date-window
+endpoint pays about one partial page per window, the product children one request per
+product, and the token one request per account.
 
     python -m benchmarks.api_calls [--sales 100000]
 """
@@ -14,55 +17,62 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
-from benchmarks.common import config_for
-from hotmart_emulator import EmulatorServer
+from benchmarks.common import EmulatorProcess, banner, config_for, load_average
 
 
-def sync(config_file: Path, state: dict | None, tmp: Path) -> tuple[int, dict]:
-    """Run the tap; return (records emitted, last state)."""
+def sync(config_file: Path, state: dict | None, tmp: Path) -> tuple[Counter, dict]:
+    """Run the tap; return (records emitted per stream, last state), streaming its output."""
     command = [sys.executable, "-m", "tap_hotmart", "--config", str(config_file)]
     if state is not None:
         state_file = tmp / "state.json"
         state_file.write_text(json.dumps(state))
         command += ["--state", str(state_file)]
-    done = subprocess.run(command, capture_output=True, check=True)
-    records, last_state = 0, {}
-    for line in done.stdout.splitlines():
+    records: Counter = Counter()
+    last_state: dict = {}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    for line in process.stdout:
         if line.startswith(b'{"type":"RECORD"'):
-            records += 1
+            records[line[27 : line.index(b'"', 27)].decode()] += 1
         elif line.startswith(b'{"type":"STATE"'):
             last_state = json.loads(line)["value"]
+    if process.wait():
+        raise SystemExit(f"the tap failed with exit code {process.returncode}")
     return records, last_state
 
 
-def report(label: str, records: int, calls: int) -> None:
+def report(label: str, records: Counter, stats: dict) -> None:
+    calls = sum(stats["requests"].values())
+    total = sum(records.values())
     print(
-        f"{label}: {calls:,} calls for {records:,} records = "
-        f"{calls / max(records, 1) * 1000:.2f} calls per 1,000 records"
+        f"{label}: {calls:,} calls for {total:,} records = "
+        f"{calls / max(total, 1) * 1000:.2f} calls per 1,000 records; load {load_average()}"
     )
+    print(f"  records by stream: {json.dumps(dict(sorted(records.items())))}")
+    print(f"  calls by endpoint: {json.dumps(dict(sorted(stats['requests'].items())))}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sales", type=int, default=100_000)
     args = parser.parse_args()
+    banner(f"api_calls --sales {args.sales:,}")
     with (
         tempfile.TemporaryDirectory() as tmp_name,
-        EmulatorServer(seed=4, accounts=1, sales=args.sales, rate_limit=1_000_000) as emu,
+        EmulatorProcess(seed=4, accounts=1, sales=args.sales) as emu,
     ):
         tmp = Path(tmp_name)
         emu.reset_stats()
         records, state = sync(config_for(emu, tmp / "config.json"), None, tmp)
-        report("full sync, all streams", records, sum(emu.stats()["requests"].values()))
+        report("full sync, all streams", records, emu.stats())
         for days in (1, 30):
             emu.advance(days)
             emu.reset_stats()
             records, state = sync(config_for(emu, tmp / "config.json"), state, tmp)
-            calls = sum(emu.stats()["requests"].values())
-            report(f"incremental after {days} day(s), all streams", records, calls)
-            print(f"  calls by endpoint: {json.dumps(emu.stats()['requests'])}")
+            report(f"incremental after {days} day(s), all streams", records, emu.stats())
 
 
 if __name__ == "__main__":

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
-import resource
+import os
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
 class Timed:
-    """Wall time, records written and the child's peak RSS of one run."""
+    """Wall time, records written, the child's CPU seconds and peak RSS of one run."""
 
     seconds: float
     records: int
     peak_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 def config_for(emulator: object, path: Path, **settings: object) -> Path:
@@ -49,14 +54,188 @@ def catalog_selecting(config_file: Path, streams: set[str], out: Path) -> Path:
 
 def run_counting(command: list[str]) -> Timed:
     """Run a command that writes JSON lines; count RECORD lines; time it."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
     records = sum(1 for line in process.stdout if line.startswith(b'{"type":"RECORD"'))
-    process.wait()
+    process.stdout.close()
+    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise SystemExit(f"{command[:3]} failed with exit code {process.returncode}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return Timed(seconds, records, max(peak, before) / 1024)
+    return Timed(seconds, records, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, for the results (the machine is shared)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def banner(name: str) -> None:
+    """First line of every benchmark: what, when, where, how loaded."""
+    print(
+        f"# {name}: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}, load {load_average()}",
+        flush=True,
+    )
+
+
+# --------------------------------------------------------------------------- emulator
+
+
+class EmulatorProcess:
+    """`hotmart-emulator serve` in its own process (its own GIL), with the in-process API.
+
+    The in-process `EmulatorServer` shares the benchmark's interpreter: its request
+    threads and the harness's pipe reading then compete for one GIL, which slows the
+    emulator and makes the measured program look slower than it is.
+    """
+
+    def __init__(self, *, seed: int, accounts: int, sales: int, rate_limit: int = 1_000_000,
+                 latency_ms: int = 0, faults: str = "none") -> None:  # fmt: skip
+        self._tmp = tempfile.TemporaryDirectory()
+        self._config_file = Path(self._tmp.name) / "config.json"
+        executable = Path(sys.executable).parent / "hotmart-emulator"
+        self.process = subprocess.Popen(
+            [str(executable), "serve", "--port", "0", "--seed", str(seed),
+             "--accounts", str(accounts), "--sales", str(sales), "--faults", faults,
+             "--rate-limit", str(rate_limit), "--latency-ms", str(latency_ms),
+             "--write-config", str(self._config_file)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline().strip()
+        if "http://" not in first:
+            self.process.kill()
+            raise SystemExit(f"hotmart-emulator did not start: {first!r}")
+        self.url = first[first.index("http://") :]
+        # Keep draining stdout so the emulator never blocks on a full pipe.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        while not self._config_file.exists() or not self._config_file.read_text().strip():
+            time.sleep(0.05)
+
+    def _call(self, path: str, method: str = "GET") -> Any:
+        data = b"" if method == "POST" else None
+        request = urllib.request.Request(self.url + path, method=method, data=data)
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+
+    def tap_config(self) -> dict:
+        return json.loads(self._config_file.read_text())
+
+    @property
+    def now_ms(self) -> int:
+        return int(self._call("/_emulator/health")["now"])
+
+    def stats(self) -> dict:
+        return self._call("/_emulator/stats")
+
+    def reset_stats(self) -> None:
+        self._call("/_emulator/stats/reset", "POST")
+
+    def advance(self, days: float) -> dict:
+        return self._call(f"/_emulator/advance?days={days}", "POST")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --------------------------------------------------------------------------- processes
+
+
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_sample(pid: int) -> tuple[int, float] | None:
+    """(RSS in KiB, user+system CPU seconds) of one process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            rss_pages = int(statm.read().split()[1])
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return rss_pages * _PAGE_KB, (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(p) for p in children.read().split()]
+    except OSError:
+        return []
+
+
+class TreeMonitor:
+    """Polls /proc: peak RSS and CPU seconds of each process of a tree, by label.
+
+    `watch(pid, label)` adds a process; its descendants are found on every poll and
+    counted under the same label (CPU summed, RSS summed across the subtree at each
+    poll, so the peak is of the whole subtree at one instant).
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self._roots: dict[int, str] = {}
+        self.peak_rss_kb: dict[str, int] = {}
+        self._cpu: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def watch(self, pid: int, label: str) -> None:
+        self._roots[pid] = label
+
+    def cpu_seconds(self, label: str) -> float:
+        return sum(v for (name, _), v in self._cpu.items() if name == label)
+
+    def peak_mb(self, label: str) -> float:
+        return self.peak_rss_kb.get(label, 0) / 1024
+
+    def _poll(self) -> None:
+        for root, label in list(self._roots.items()):
+            stack, total_rss = [root], 0
+            while stack:
+                pid = stack.pop()
+                sample = _proc_sample(pid)
+                if sample is None:
+                    continue
+                rss, cpu = sample
+                total_rss += rss
+                self._cpu[(label, pid)] = max(cpu, self._cpu.get((label, pid), 0.0))
+                stack.extend(_children(pid))
+            self.peak_rss_kb[label] = max(total_rss, self.peak_rss_kb.get(label, 0))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._poll()
+
+    def __enter__(self) -> TreeMonitor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
