@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,47 @@ def test_missing_extra_and_odd_typed_fields_are_tolerated(
     assert records[extra["purchase"]["transaction"]]["purchase"]["new_flag"] is True
     assert "sales [shop]: skipped an item without its key fields" in run.stderr
     assert not error_lines(run.stderr)
+
+
+def test_state_of_another_account_list_is_tolerated(tmp_path: Path) -> None:
+    """A state saved for other accounts (an account renamed, one added, one removed):
+    accounts the state does not know get a full sync, the stale partition is ignored, the
+    known one resumes from its bookmark, and the new state is right for every account."""
+    with EmulatorServer(seed=17, accounts=2, sales=400) as emu:
+        now = datetime.fromtimestamp(emu.now_ms / 1000, tz=timezone.utc)
+        config = {**emu.tap_config(), "end_date": (now + timedelta(days=1)).isoformat()}
+        bookmark = (now - timedelta(days=90)).isoformat()
+        partition = {"context": {"account_id": "acct-1"}, "replication_key_value": bookmark,
+                     "replication_key": "order_date"}  # fmt: skip
+        stale = {
+            "context": {"account_id": "closed-shop"},
+            "replication_key_value": now.isoformat(),
+            "replication_key": "order_date",
+        }
+        state = {"bookmarks": {
+            "sales": {"partitions": [partition, stale]},
+            "sale_commissions": {"partitions": [{**stale, "replication_key": "order_window_end"}]},
+            "a_stream_that_no_longer_exists": {"replication_key_value": "2020-01-01"},
+        }}  # fmt: skip
+        run = run_tap(tmp_path, config, state=state)
+        assert run.returncode == 0, run.stderr[-3000:]
+
+        truth = {
+            a: {i["purchase"]["transaction"]: i["purchase"]["order_date"]
+                for i in emu.ground_truth(a, "sales")}
+            for a in ("acct-1", "acct-2")
+        }  # fmt: skip
+        emitted: dict[str, set[str]] = {"acct-1": set(), "acct-2": set()}
+        for record in run.records["sales"]:
+            emitted[record["account_id"]].add(record["transaction"])
+        assert emitted["acct-2"] == set(truth["acct-2"]), "the new account got a full sync"
+        resume_ms = (now - timedelta(days=90 + 60)).timestamp() * 1000  # bookmark - lookback
+        recent = {t for t, ms in truth["acct-1"].items() if ms >= resume_ms}
+        assert recent <= emitted["acct-1"] < set(truth["acct-1"]), "acct-1 resumed"
+        commissions = {r["account_id"] for r in run.records["sale_commissions"]}
+        assert commissions == {"acct-1", "acct-2"}, "a stale partition holds nobody back"
+
+        partitions = run.state["bookmarks"]["sales"]["partitions"]
+        end = {p["context"]["account_id"]: p["replication_key_value"] for p in partitions}
+        assert end["acct-1"] == end["acct-2"] == config["end_date"]
+        assert "closed-shop" not in {r["account_id"] for r in run.records["sales"]}
