@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import backoff
+import msgspec
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -31,6 +32,7 @@ from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
 from tap_hotmart.errors import PagingLoopError
+from tap_hotmart.http import decode_items
 from tap_hotmart.progress import WindowProgress
 from tap_hotmart.windows import UTC, Window, split
 
@@ -45,6 +47,9 @@ PROGRESS_EVERY_PAGES = 20
 # Refund statuses are a few percent of sales, so the sweep of old history can use wide
 # windows: a handful of requests per account and run.
 SWEEP_WINDOW_DAYS = 365
+# Pages fetched ahead of the window being emitted wait as JSON text, at most this many
+# bytes per stream and account (about 75 sales pages of 500; see _PrefetchBudget).
+PREFETCH_BYTES = 64 * 1024 * 1024
 
 
 class HotmartStream(RESTStream[str]):
@@ -123,24 +128,31 @@ class HotmartStream(RESTStream[str]):
             details.get("exception"),
         )
 
-    def _get_page(self, client: AccountClient, path: str, params: Params) -> Any:
-        return client.get_page(path, params)
+    def _get_page(
+        self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
+    ) -> Any:
+        return client.get_page(path, params, lazy_items=lazy_items)
 
     # Paging ----------------------------------------------------------------------------
 
     def iter_pages(
-        self, client: AccountClient, path: str, params: Params
-    ) -> Iterator[tuple[list[dict], int | None]]:
-        """Yield (items, total_results) for every page until Hotmart gives no next token."""
+        self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
+    ) -> Iterator[tuple[Any, int | None]]:
+        """Yield (items, total_results) for every page until Hotmart gives no next token.
+
+        With `lazy_items` the items may come as undecoded JSON (see `page_items`).
+        """
         token: str | None = None
         seen: set[str] = set()
         while True:
             page_params = {**params, "max_results": self.page_size}
             if token:
                 page_params["page_token"] = token
-            body = self._get_with_retries(client, path, page_params)
+            body = self._get_with_retries(client, path, page_params, lazy_items=lazy_items)
             items, page_info = _split_body(body)
-            yield [item for item in items if isinstance(item, dict)], page_info.get("total_results")
+            if not isinstance(items, msgspec.Raw):
+                items = page_items(items)
+            yield items, page_info.get("total_results")
             token = page_info.get("next_page_token") or None
             if not token:
                 return
@@ -187,17 +199,73 @@ class HotmartStream(RESTStream[str]):
         return records
 
 
-def _split_body(body: Any) -> tuple[list, dict]:
-    """Items and page_info of a paged body; a bare array is one final page."""
+def _split_body(body: Any) -> tuple[Any, dict]:
+    """Items (a list, or undecoded JSON) and page_info of a paged body.
+
+    A bare array is one final page.
+    """
     if isinstance(body, list):
         return body, {}
     if isinstance(body, dict):
         items = body.get("items")
         page_info = body.get("page_info")
-        return (items if isinstance(items, list) else []), (
+        return (items if isinstance(items, (list, msgspec.Raw)) else []), (
             page_info if isinstance(page_info, dict) else {}
         )
     return [], {}
+
+
+def page_items(items: Any) -> list[dict]:
+    """The object items of a page (decoding them if they are still JSON text)."""
+    items = decode_items(items)
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+class _PrefetchBudget:
+    """Caps the bytes of pages fetched but not yet emitted, across a stream's windows.
+
+    Windows are fetched several at once but emitted in order, so pages of the later
+    windows wait in memory until every earlier window is emitted; when the emitting side
+    is slower (a target that cannot keep up, a CPU-bound run) they would pile up to whole
+    windows, whose size grows with the account's sales per window. A worker may fetch its
+    next page only while the pending bytes are under the cap, or when its window is the
+    one being emitted and has nothing left to emit: so the emitting window never starves
+    and memory stays bounded whatever the account's size.
+    """
+
+    def __init__(self, limit_bytes: int, cancel: threading.Event) -> None:
+        self.limit_bytes = limit_bytes
+        self._cancel = cancel
+        self._pending = 0
+        self._head: Window | None = None
+        self._head_empty = True
+        self._condition = threading.Condition()
+
+    def added(self, window: Window, size: int) -> None:
+        with self._condition:
+            self._pending += size
+            if window is self._head:
+                self._head_empty = False
+
+    def emitted(self, size: int, *, head_empty: bool) -> None:
+        with self._condition:
+            self._pending -= size
+            self._head_empty = head_empty
+            self._condition.notify_all()
+
+    def set_head(self, window: Window, *, empty: bool) -> None:
+        with self._condition:
+            self._head = window
+            self._head_empty = empty
+            self._condition.notify_all()
+
+    def wait_for_room(self, window: Window) -> None:
+        """Block a worker until it may fetch the next page of `window`."""
+        with self._condition:
+            while not self._cancel.is_set() and self._pending >= self.limit_bytes:
+                if window is self._head and self._head_empty:
+                    return
+                self._condition.wait(0.5)
 
 
 class DateWindowStream(HotmartStream):
@@ -281,6 +349,7 @@ class DateWindowStream(HotmartStream):
         progress = WindowProgress(self.logger, self.name, account_id, len(windows))
         workers = max(1, int(self.config.get("concurrency", 4)))
         cancel = threading.Event()
+        budget = _PrefetchBudget(PREFETCH_BYTES, cancel)
         pending: deque[tuple[Window, queue.Queue]] = deque()
         upcoming = iter(windows)
         with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-{account_id}") as pool:
@@ -297,6 +366,7 @@ class DateWindowStream(HotmartStream):
                         params=params,
                         context=context,
                         cancel=cancel,
+                        budget=budget,
                     )
                     pending.append((window, pages))
 
@@ -305,8 +375,9 @@ class DateWindowStream(HotmartStream):
             try:
                 while pending:
                     window, pages = pending.popleft()
+                    budget.set_head(window, empty=pages.empty())
                     submit_next()
-                    yield window, self._drain(pages, window, progress)
+                    yield window, self._drain(pages, window, progress, context, budget)
             finally:
                 cancel.set()
 
@@ -319,40 +390,59 @@ class DateWindowStream(HotmartStream):
         params: Params,
         context: Context,
         cancel: threading.Event,
+        budget: _PrefetchBudget,
     ) -> None:
-        """Worker: read every page of one window into its queue (or the error that stopped it)."""
+        """Worker: read every page of one window into its queue (or the error that stopped it).
+
+        Pages are queued as fetched (items still JSON text when the API allows it); the
+        emitting thread decodes and shapes them. `budget` holds the worker back while too
+        many bytes wait to be emitted.
+        """
         start_name, end_name = self.date_params
         window_params = {**params, start_name: window.start_ms, end_name: window.last_ms}
-        window_end = window.end.isoformat()
         try:
-            for items, total in self.iter_pages(client, self.endpoint, window_params):
+            for items, total in self.iter_pages(
+                client, self.endpoint, window_params, lazy_items=True
+            ):
                 if cancel.is_set():
                     return
-                records = self._transform_page(items, context)
-                if self.window_field:
-                    for record in records:
-                        record[self.window_field] = window_end
-                pages.put(("page", records, total))
+                size = len(items) if isinstance(items, msgspec.Raw) else 0
+                budget.added(window, size)
+                pages.put(("page", (items, size), total))
+                budget.wait_for_room(window)
             pages.put(("done", None, None))
         except BaseException as exc:  # handed to the emitting thread, which re-raises it
             pages.put(("error", exc, None))
 
     def _drain(
-        self, pages: queue.Queue, window: Window, progress: WindowProgress
+        self,
+        pages: queue.Queue,
+        window: Window,
+        progress: WindowProgress,
+        context: Context,
+        budget: _PrefetchBudget,
     ) -> Iterator[Record]:
         count = 0
         page_number = 0
+        window_end = window.end.isoformat()
         while True:
             kind, payload, total = pages.get()
             if kind == "error":
                 raise payload
             if kind == "done":
                 break
+            items, size = payload
+            records = self._transform_page(page_items(items), context)
+            del items, payload
+            budget.emitted(size, head_empty=pages.empty())
+            if self.window_field:
+                for record in records:
+                    record[self.window_field] = window_end
             page_number += 1
-            count += len(payload)
+            count += len(records)
             if page_number % PROGRESS_EVERY_PAGES == 0:
                 progress.page(window.label(), count, total)
-            yield from payload
+            yield from records
         progress.window_done(window.label(), count)
 
 
