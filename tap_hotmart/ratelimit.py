@@ -42,10 +42,8 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                while self._sent and self._sent[0] <= now - WINDOW_SECONDS - SAFETY_SECONDS:
-                    self._sent.popleft()
                 wait = self._blocked_until - now
-                if len(self._sent) >= self.per_minute:
+                if self._used(now) >= self.per_minute:
                     wait = max(wait, self._sent[0] + WINDOW_SECONDS + SAFETY_SECONDS - now)
                 if wait <= 0:
                     self._sent.append(now)
@@ -54,13 +52,31 @@ class RateLimiter:
             self._sleep(wait)
 
     def observe(self, headers: Mapping[str, str], status_code: int) -> None:
-        """Learn from the server's view of the budget (its headers, or a 429)."""
+        """Learn from the server's view of the budget (its headers, or a 429).
+
+        A 429 always pauses every thread until the server's reset. `RateLimit-Remaining: 0`
+        on an accepted request pauses them only if our own window still has room, i.e.
+        when someone else (the user's other tools) spent part of the budget. When our
+        window is full too, the zero is our own doing and our window already knows to the
+        millisecond when the next slot frees, whereas the server's reset is rounded up to
+        a whole second: pausing for it would idle the account for up to a second each
+        time a slot frees, which at the limit is after every request.
+        """
         remaining = _as_float(headers.get("RateLimit-Remaining"))
         reset = _as_float(headers.get("RateLimit-Reset"))
         if status_code == 429 or (remaining is not None and remaining <= 0):
             pause = reset if reset is not None else WINDOW_SECONDS
             with self._lock:
-                self._blocked_until = max(self._blocked_until, self._clock() + pause)
+                now = self._clock()
+                if status_code != 429 and self._used(now) >= self.per_minute:
+                    return
+                self._blocked_until = max(self._blocked_until, now + pause)
+
+    def _used(self, now: float) -> int:
+        """Our sends still counted in the window at `now` (call with the lock held)."""
+        while self._sent and self._sent[0] <= now - WINDOW_SECONDS - SAFETY_SECONDS:
+            self._sent.popleft()
+        return len(self._sent)
 
 
 def _as_float(value: str | None) -> float | None:

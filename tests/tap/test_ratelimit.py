@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tap_hotmart.ratelimit import RateLimiter
 
 
@@ -46,3 +48,26 @@ def test_remaining_zero_pauses_even_without_429() -> None:
     limiter.observe({"RateLimit-Remaining": "12", "RateLimit-Reset": "3"}, 200)
     limiter.acquire()
     assert fake.slept == [3.0]
+
+
+def test_our_own_full_window_is_not_paused_again_for_the_rounded_reset() -> None:
+    """At the limit every answer says Remaining 0 with a reset rounded up to whole seconds;
+    our window knows the exact second a slot frees, so the zero adds no pause of its own."""
+    fake = FakeTime()
+    limiter = RateLimiter(3, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(3):
+        limiter.acquire()
+        fake.now += 0.1
+    limiter.observe({"RateLimit-Remaining": "0", "RateLimit-Reset": "60"}, 200)
+    limiter.acquire()
+    # The oldest send (1000.0) leaves our window at 1060.5: no wait for the server's 60 s.
+    assert fake.slept == [pytest.approx(1060.5 - 1000.3)]
+
+
+def test_remaining_zero_with_room_in_our_window_means_other_tools_use_the_budget() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(500, clock=fake.clock, sleep=fake.sleep)
+    limiter.acquire()
+    limiter.observe({"RateLimit-Remaining": "0", "RateLimit-Reset": "5"}, 200)
+    limiter.acquire()
+    assert fake.slept == [5.0]
