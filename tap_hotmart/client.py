@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import backoff
 import msgspec
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
+from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
@@ -131,7 +132,16 @@ class HotmartStream(RESTStream[str]):
     def _get_page(
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
     ) -> Any:
-        return client.get_page(path, params, lazy_items=lazy_items)
+        body = client.get_page(path, params, lazy_items=lazy_items)
+        if isinstance(body, dict) and not isinstance(body.get("items"), (list, msgspec.Raw)):
+            # Read as an empty last page, this would end the window early and silently
+            # lose its records; retried, and fatal if it persists.
+            msg = (
+                f"Account {client.account.account_id!r}, GET {path}: the answer has no list "
+                "of items; it is not a Hotmart page"
+            )
+            raise RetriableAPIError(msg)
+        return body
 
     # Paging ----------------------------------------------------------------------------
 
@@ -207,11 +217,8 @@ def _split_body(body: Any) -> tuple[Any, dict]:
     if isinstance(body, list):
         return body, {}
     if isinstance(body, dict):
-        items = body.get("items")
         page_info = body.get("page_info")
-        return (items if isinstance(items, (list, msgspec.Raw)) else []), (
-            page_info if isinstance(page_info, dict) else {}
-        )
+        return body["items"], (page_info if isinstance(page_info, dict) else {})
     return [], {}
 
 

@@ -133,15 +133,19 @@ def test_repeated_page_token_is_an_error_not_a_loop(stub) -> None:
         _read_all(stream, client)
 
 
-def test_unexpected_shapes_are_tolerated(stub) -> None:
+def test_odd_items_are_tolerated_but_a_page_without_items_is_not(stub) -> None:
     url, script = stub
     script.answers = [
-        (200, JSON, json.dumps({"items": "not a list", "page_info": None})),
         (200, JSON, json.dumps({"items": [{"id": 3, "surprise": {"new": True}}, 42, None]})),
+        (200, JSON, json.dumps({"items": "not a list", "page_info": None})),
+        _page([{"id": 4}]),
+        *[(200, JSON, json.dumps({"page_info": {}}))] * 8,
     ]
     stream, client = _stream(url)
-    assert _read_all(stream, client) == []
     assert _read_all(stream, client) == [{"id": 3, "surprise": {"new": True}}]
+    assert _read_all(stream, client) == [{"id": 4}], "a page without items is retried"
+    with pytest.raises(RetriableAPIError, match="no list of items"):
+        _read_all(stream, client)
 
 
 def test_persistent_server_errors_give_up(stub) -> None:
