@@ -2,8 +2,8 @@
 # builds the environment and calls them.
 #
 #   make demo     emulator -> tap -> embedded PostgreSQL -> dbt -> New Orders report
-#   make test     everything the tests need, then pytest (unit + end-to-end)
-#   make lint     ruff
+#   make test     everything the tests need, lint, then pytest (unit + end-to-end)
+#   make lint     ruff and mypy
 #
 # PYTHON picks the interpreter for .venv (3.10-3.13); MELTANO_SPEC the Meltano version.
 
@@ -42,7 +42,7 @@ meltano-install: .meltano/.installed
 demo: meltano-install
 	$(BIN)/python scripts/demo.py
 
-test: meltano-install
+test: meltano-install lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install
@@ -53,6 +53,7 @@ test-e2e: meltano-install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 warehouse-start: install
 	$(BIN)/python scripts/warehouse.py start
