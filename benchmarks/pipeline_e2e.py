@@ -146,6 +146,9 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a target-postgres setting")  # fmt: skip
     parser.add_argument("--running", action="store_true", help="use the running warehouse")
+    parser.add_argument(
+        "--warehouse-home", type=Path, default=None, help="embedded warehouse in DIR, left up"
+    )
     parser.add_argument("--skip-dbt", action="store_true")
     parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
@@ -160,6 +163,10 @@ def main() -> None:
             env, server = warehouse.ensure_warehouse()
             if server is not None:
                 home = server.home
+        elif args.warehouse_home:
+            server = warehouse.EmbeddedWarehouse(args.warehouse_home)
+            env = server.start().env()
+            home = server.home
         else:
             server = warehouse.EmbeddedWarehouse(tmp / "postgres")
             env = server.start().env()
@@ -269,8 +276,8 @@ def main() -> None:
                 f"extract+load / COPY = {el_seconds / seconds:.1f}x; load {load_average()}",
                 flush=True,
             )
-        if args.running:
-            print("(the running warehouse keeps the loaded tables)")
+        if args.running or args.warehouse_home:
+            print("(the warehouse keeps the loaded tables and stays up)")
 
 
 if __name__ == "__main__":
