@@ -49,7 +49,7 @@ PROGRESS_EVERY_PAGES = 20
 # windows: a handful of requests per account and run.
 SWEEP_WINDOW_DAYS = 365
 # Pages fetched ahead of the window being emitted wait as JSON text, at most this many
-# bytes per stream and account (about 75 sales pages of 500; see _PrefetchBudget).
+# bytes per stream and account (about 150 pages of 500 sales; see _PrefetchBudget).
 PREFETCH_BYTES = 64 * 1024 * 1024
 
 
