@@ -32,7 +32,7 @@ class _LazyPage(msgspec.Struct):
     the window being emitted wait in this form.
     """
 
-    items: msgspec.Raw = msgspec.Raw(b"[]")
+    items: msgspec.Raw  # required: a body without items is decoded whole (and refused)
     page_info: dict = {}
 
 
@@ -125,7 +125,9 @@ class AccountClient:
                 if lazy_items:
                     try:
                         page = _LAZY_DECODER.decode(response.content)
-                        return {"items": page.items, "page_info": page.page_info}
+                        if bytes(memoryview(page.items)[:1]) == b"[":
+                            return {"items": page.items, "page_info": page.page_info}
+                        # items that are not a list: decoded whole, for the caller to refuse
                     except msgspec.ValidationError:
                         pass  # valid JSON of another shape: decoded whole below
                 return _DECODER.decode(response.content)

@@ -88,3 +88,13 @@ def test_the_budget_never_starves_the_emitting_window(limit: int) -> None:
     budget.emitted(100, head_empty=True)  # ...until the emitting side takes it
     waiter.join(2)
     assert not waiter.is_alive()
+
+
+@pytest.mark.parametrize("body", ['{"page_info": {}}', '{"items": null}', '{"items": {"id": 1}}'])
+def test_a_lazy_page_without_a_list_of_items_is_retried_not_read_as_empty(stub, body) -> None:  # noqa: F811
+    url, script = stub
+    script.answers = [(200, JSON, body), _page([{"id": 1}])]
+    stream, client = _stream(url)
+    pages = list(stream.iter_pages(client, "/p", {}, lazy_items=True))
+    assert [page_items(items) for items, _ in pages] == [[{"id": 1}]]
+    assert script.api_calls == 2
