@@ -13,25 +13,9 @@ from datetime import datetime, timedelta
 
 import requests
 
-STATUSES = [
-    "APPROVED",
-    "BLOCKED",
-    "CANCELLED",
-    "CHARGEBACK",
-    "COMPLETE",
-    "EXPIRED",
-    "NO_FUNDS",
-    "OVERDUE",
-    "PARTIALLY_REFUNDED",
-    "PRE_ORDER",
-    "PRINTED_BILLET",
-    "PROCESSING_TRANSACTION",
-    "PROTESTED",
-    "REFUNDED",
-    "STARTED",
-    "UNDER_ANALISYS",
-    "WAITING_PAYMENT",
-]
+from tap_hotmart.streams.statuses import TRANSACTION_STATUSES
+
+STATUSES = list(TRANSACTION_STATUSES)
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ import demo
 import pytest
 import warehouse
 
+from tests.support.streams import REFUND_STATUSES, STREAMS
+
 pytestmark = pytest.mark.e2e
 
 ACCOUNTS = 2
@@ -34,22 +36,7 @@ SALES = 3_000
 SEED = 7
 ADVANCE_DAYS = 30
 RAW = demo.RAW_SCHEMA
-REFUND_STATUSES = {"REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK", "PROTESTED"}
 
-#: stream -> (ground-truth entity, key columns besides account_id)
-STREAMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sales": ("sales", ("transaction",)),
-    "refunds": ("sales", ("transaction",)),
-    "sale_participants": ("sale_participants", ("transaction",)),
-    "sale_commissions": ("sale_commissions", ("transaction",)),
-    "sale_price_details": ("sale_price_details", ("transaction",)),
-    "subscriptions": ("subscriptions", ("subscriber_code",)),
-    "subscription_transactions": ("subscription_transactions", ("transaction",)),
-    "products": ("products", ("id",)),
-    "product_offers": ("product_offers", ("product_ucode", "code")),
-    "product_plans": ("product_plans", ("product_ucode", "code")),
-    "coupons": ("coupons", ("product_id", "id")),
-}
 
 Key = tuple[str, ...]
 

@@ -21,26 +21,12 @@ from typing import Any
 import demo
 
 from hotmart_emulator import EmulatorServer
+from tests.support.streams import REFUND_STATUSES, STREAMS
 
 JOB = "hotmart-demo-el"  # tap-hotmart-demo target-postgres
 STATE_ID = "dev:tap-hotmart-demo-to-target-postgres"
-REFUND_STATUSES = {"REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK", "PROTESTED"}
 UTC = timezone.utc
 
-#: stream -> (ground-truth entity, key fields besides account_id)
-STREAMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sales": ("sales", ("transaction",)),
-    "refunds": ("sales", ("transaction",)),
-    "sale_participants": ("sale_participants", ("transaction",)),
-    "sale_commissions": ("sale_commissions", ("transaction",)),
-    "sale_price_details": ("sale_price_details", ("transaction",)),
-    "subscriptions": ("subscriptions", ("subscriber_code",)),
-    "subscription_transactions": ("subscription_transactions", ("transaction",)),
-    "products": ("products", ("id",)),
-    "product_offers": ("product_offers", ("product_ucode", "code")),
-    "product_plans": ("product_plans", ("product_ucode", "code")),
-    "coupons": ("coupons", ("product_id", "id")),
-}
 #: Incremental streams whose bookmark is an order date (or the end of its window).
 ORDER_DATED = ("sales", "sale_participants", "sale_commissions", "sale_price_details")
 
