@@ -18,8 +18,10 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+# Fake, real-looking test credentials (UUID-shaped like Hotmart's), never real ones.
 CLIENT_ID = "3f1d2c4b-8e7a-4b6c-9d0e-1a2b3c4d5e6f"
-CLIENT_SECRET = "9b8c7d6e-5f4a-3b2c-1d0e-7f6a5b4c3d2e"
+FAKE_TEST_SECRET = "9b8c7d6e-5f4a-3b2c-1d0e-7f6a5b4c3d2e"
+CLIENT_SECRET = FAKE_TEST_SECRET
 BASIC = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 ACCOUNT_SECRET = "c0ffee11-2233-4455-6677-8899aabbccdd"
 ACCOUNT_BASIC = base64.b64encode(f"acct-b-id:{ACCOUNT_SECRET}".encode()).decode()
