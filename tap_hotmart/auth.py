@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import requests
 
 from tap_hotmart.accounts import Account
 from tap_hotmart.errors import HotmartAuthError
+from tap_hotmart.ratelimit import RateLimiter
 
 TOKEN_TIMEOUT_SECONDS = 60
 TOKEN_ATTEMPTS = 4
+MAX_RATE_LIMIT_WAITS = 20
 
 
 class TokenManager:
@@ -31,12 +32,12 @@ class TokenManager:
         account: Account,
         auth_url: str,
         session: requests.Session,
-        before_request: Callable[[], None],
+        limiter: RateLimiter,
     ) -> None:
         self._account = account
         self._auth_url = auth_url
         self._session = session
-        self._before_request = before_request  # token requests count against the budget
+        self._limiter = limiter  # token requests count against the account's budget
         self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
@@ -63,8 +64,9 @@ class TokenManager:
         }
         headers = {"Authorization": f"Basic {self._account.basic}"}
         last_problem = ""
-        for attempt in range(TOKEN_ATTEMPTS):
-            self._before_request()
+        attempt = rate_limit_waits = 0
+        while attempt < TOKEN_ATTEMPTS:
+            self._limiter.acquire()
             try:
                 response = self._session.post(
                     self._auth_url, params=params, headers=headers, timeout=TOKEN_TIMEOUT_SECONDS
@@ -72,6 +74,12 @@ class TokenManager:
             except requests.RequestException as exc:
                 last_problem = f"the token endpoint could not be reached ({type(exc).__name__})"
             else:
+                self._limiter.observe(response.headers, response.status_code)
+                if response.status_code == 429 and rate_limit_waits < MAX_RATE_LIMIT_WAITS:
+                    # The budget is spent (by this run or the user's other tools): the
+                    # limiter now waits for Hotmart's reset; this is no failed attempt.
+                    rate_limit_waits += 1
+                    continue
                 if response.status_code in (400, 401, 403):
                     raise HotmartAuthError(
                         f"Account {self._account.account_id!r}: Hotmart refused the credentials "
@@ -91,6 +99,7 @@ class TokenManager:
                 else:
                     last_problem = f"the token endpoint answered HTTP {response.status_code}"
             time.sleep(min(2**attempt, 10))
+            attempt += 1
         raise HotmartAuthError(
             f"Account {self._account.account_id!r}: no access token after "
             f"{TOKEN_ATTEMPTS} attempts: {last_problem}."

@@ -67,7 +67,7 @@ class AccountClient:
         self.limiter = RateLimiter(requests_per_minute)
         self._user_agent = user_agent
         self._local = threading.local()
-        self.tokens = TokenManager(account, auth_url, self._new_session(), self.limiter.acquire)
+        self.tokens = TokenManager(account, auth_url, self._new_session(), self.limiter)
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()

@@ -27,6 +27,7 @@ class Script:
 
     def __init__(self) -> None:
         self.answers: list[Answer] = []
+        self.token_rate_limited = 0  # how many token requests answer 429 first
         self.tokens_issued = 0
         self.api_calls = 0
 
@@ -39,15 +40,24 @@ def stub() -> Iterator[tuple[str, Script]]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def _send(self, status: int, content_type: str, body: str) -> None:
+        def _send(
+            self, status: int, content_type: str, body: str, headers: dict | None = None
+        ) -> None:
             data = body.encode()
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
         def do_POST(self) -> None:
+            if script.token_rate_limited:
+                script.token_rate_limited -= 1
+                reset = {"RateLimit-Remaining": "0", "RateLimit-Reset": "0.05"}
+                self._send(429, JSON, json.dumps({"error": "too_many_requests"}), reset)
+                return
             script.tokens_issued += 1
             token = {"access_token": f"tok-{script.tokens_issued}", "expires_in": 3600}
             self._send(200, JSON, json.dumps(token))
@@ -154,3 +164,12 @@ def test_persistent_server_errors_give_up(stub) -> None:
     stream, client = _stream(url)
     with pytest.raises(RetriableAPIError, match="HTTP 503 internal_server_error"):
         _read_all(stream, client)
+
+
+def test_rate_limited_token_requests_wait_for_the_reset(stub) -> None:
+    url, script = stub
+    script.token_rate_limited = 6  # more than the token's failure attempts
+    script.answers = [_page([{"id": 9}])]
+    stream, client = _stream(url)
+    assert _read_all(stream, client) == [{"id": 9}]
+    assert script.tokens_issued == 1
