@@ -63,8 +63,7 @@ def _enum_values(query: Query, key: str, allowed: tuple[str, ...]) -> list[str]:
             if not v:
                 continue
             if v not in allowed:
-                raise ApiError(400, "invalid_parameter",
-                               f"Invalid value '{v}' for parameter {key}")
+                raise ApiError(400, "invalid_parameter", f"Invalid value '{v}' for parameter {key}")
             out.append(v)
     return out
 
@@ -81,9 +80,14 @@ def _bool_param(query: Query, key: str) -> bool | None:
 class Api:
     """All Hotmart endpoints the emulator serves."""
 
-    def __init__(self, store: Store, default_page_size: int = 10,
-                 product_page_size: int = 50, subscriptions_default_days: int = 30,
-                 transactions_default_days: int = 30) -> None:
+    def __init__(
+        self,
+        store: Store,
+        default_page_size: int = 10,
+        product_page_size: int = 50,
+        subscriptions_default_days: int = 30,
+        transactions_default_days: int = 30,
+    ) -> None:
         self.store = store
         self.default_page_size = default_page_size
         self.product_page_size = product_page_size
@@ -101,8 +105,10 @@ class Api:
             ("/payments/api/v1/subscriptions", self.subscriptions),
             ("/payments/api/v1/subscriptions/summary", self.subscriptions_summary),
             ("/payments/api/v1/subscriptions/transactions", self.subscription_transactions),
-            ("/payments/api/v1/subscriptions/{subscriber_code}/purchases",
-             self.subscription_purchases),
+            (
+                "/payments/api/v1/subscriptions/{subscriber_code}/purchases",
+                self.subscription_purchases,
+            ),
             ("/products/api/v1/products", self.products),
             ("/products/api/v1/products/{ucode}/offers", self.product_offers),
             ("/products/api/v1/products/{ucode}/plans", self.product_plans),
@@ -129,9 +135,17 @@ class Api:
 
     # --- sales family ------------------------------------------------------------------
     def _sales_filter_key(self, st: AccountState, query: Query) -> tuple:
-        return ("sales", st.a.account_id,
-                tuple(sorted((k, tuple(v)) for k, v in query.items()
-                             if k not in ("max_results", "page_token", "select"))))
+        return (
+            "sales",
+            st.a.account_id,
+            tuple(
+                sorted(
+                    (k, tuple(v))
+                    for k, v in query.items()
+                    if k not in ("max_results", "page_token", "select")
+                )
+            ),
+        )
 
     def _sales_indices(self, st: AccountState, rnd: Renderer, query: Query) -> array:
         """Sale indices matching the sales-family filters, in order-date order."""
@@ -188,16 +202,16 @@ class Api:
                 low = buyer_name.lower()
                 conds.append(lambda i: low in rnd.buyer(s.buyer[i])["name"].lower())
             if offer_code is not None:
-                conds.append(lambda i: rnd.offer_objs[s.prod[i]][s.offer[i]]["code"]
-                             == offer_code)
+                conds.append(lambda i: rnd.offer_objs[s.prod[i]][s.offer[i]]["code"] == offer_code)
             if conds:
                 idx = array("I", [i for i in idx if all(c(i) for c in conds)])
             return idx
 
         return self.store.cached(self._sales_filter_key(st, query), compute)  # type: ignore[return-value]
 
-    def _sales_page(self, st: AccountState, rnd: Renderer, query: Query,
-                    render: Callable[[int], dict]) -> dict:
+    def _sales_page(
+        self, st: AccountState, rnd: Renderer, query: Query, render: Callable[[int], dict]
+    ) -> dict:
         idx = self._sales_indices(st, rnd, query)
         size, page = page_request(query, self.default_page_size)
         chunk, info = paginate(idx, size, page)
@@ -210,12 +224,10 @@ class Api:
     def sales_users(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
         return self._sales_page(st, rnd, query, rnd.participants)
 
-    def sales_commissions(self, st: AccountState, rnd: Renderer, query: Query, _p: dict
-                          ) -> dict:
+    def sales_commissions(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
         return self._sales_page(st, rnd, query, rnd.commissions)
 
-    def sales_price_details(self, st: AccountState, rnd: Renderer, query: Query, _p: dict
-                            ) -> dict:
+    def sales_price_details(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
         return self._sales_page(st, rnd, query, rnd.price_details)
 
     def sales_summary(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
@@ -228,9 +240,10 @@ class Api:
                 t = totals.setdefault(m.currency, [0, 0])
                 t[0] += 1
                 t[1] += m.price
-            return [{"total_items": n, "total_value": {"value": cents / 100,
-                                                       "currency_code": cur}}
-                    for cur, (n, cents) in sorted(totals.items())]
+            return [
+                {"total_items": n, "total_value": {"value": cents / 100, "currency_code": cur}}
+                for cur, (n, cents) in sorted(totals.items())
+            ]
 
         items = self.store.cached(("summary", self._sales_filter_key(st, query)), compute)
         size, page = page_request(query, self.default_page_size)
@@ -244,8 +257,9 @@ class Api:
             self._sub_codes[acct] = {rnd._sub_common(si)[2]: si for si in range(len(st.a.subs))}
         return self._sub_codes[acct]
 
-    def _subs_indices(self, st: AccountState, rnd: Renderer, query: Query,
-                      default_window: bool) -> list[int]:
+    def _subs_indices(
+        self, st: AccountState, rnd: Renderer, query: Query, default_window: bool
+    ) -> list[int]:
         statuses = _enum_values(query, "status", en.SUBSCRIPTION_STATUSES)
         start = _int_param(query, "accession_date")
         end = _int_param(query, "end_accession_date")
@@ -265,10 +279,12 @@ class Api:
 
         def compute() -> list[int]:
             subs = st.a.subs
-            lo = 0 if start is None else bisect.bisect_left(subs.start, start, 0,
-                                                            st.subs_visible)
-            hi = st.subs_visible if end is None else bisect.bisect_right(
-                subs.start, end, 0, st.subs_visible)
+            lo = 0 if start is None else bisect.bisect_left(subs.start, start, 0, st.subs_visible)
+            hi = (
+                st.subs_visible
+                if end is None
+                else bisect.bisect_right(subs.start, end, 0, st.subs_visible)
+            )
             cand: range | list[int] = range(lo, hi)
             if sub_code is not None:
                 si = self._sub_code_index(st, rnd).get(sub_code)
@@ -300,9 +316,19 @@ class Api:
                 out.append(si)
             return out
 
-        key = ("subs", default_window, st.a.account_id, start,
-               tuple(sorted((k, tuple(v)) for k, v in query.items()
-                            if k not in ("max_results", "page_token", "select"))))
+        key = (
+            "subs",
+            default_window,
+            st.a.account_id,
+            start,
+            tuple(
+                sorted(
+                    (k, tuple(v))
+                    for k, v in query.items()
+                    if k not in ("max_results", "page_token", "select")
+                )
+            ),
+        )
         return self.store.cached(key, compute)  # type: ignore[return-value]
 
     def subscriptions(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
@@ -312,24 +338,24 @@ class Api:
         now = self.store.now_ms
         return {"items": [rnd.subscription(si, now) for si in chunk], "page_info": info}
 
-    def subscriptions_summary(self, st: AccountState, rnd: Renderer, query: Query, _p: dict
-                              ) -> dict:
+    def subscriptions_summary(
+        self, st: AccountState, rnd: Renderer, query: Query, _p: dict
+    ) -> dict:
         idx = self._subs_indices(st, rnd, query, default_window=False)
         size, page = page_request(query, self.default_page_size)
         chunk, info = paginate(idx, size, page, with_total=False)
         now = self.store.now_ms
-        return {"items": [rnd.subscription_summary(si, now) for si in chunk],
-                "page_info": info}
+        return {"items": [rnd.subscription_summary(si, now) for si in chunk], "page_info": info}
 
     def _all_sub_sales(self, st: AccountState) -> array:
         acct = st.a.account_id
         if acct not in self._sub_sales:
-            self._sub_sales[acct] = array(
-                "I", [i for i, x in enumerate(st.a.sales.sub) if x >= 0])
+            self._sub_sales[acct] = array("I", [i for i, x in enumerate(st.a.sales.sub) if x >= 0])
         return self._sub_sales[acct]
 
-    def subscription_transactions(self, st: AccountState, rnd: Renderer, query: Query,
-                                  _p: dict) -> dict:
+    def subscription_transactions(
+        self, st: AccountState, rnd: Renderer, query: Query, _p: dict
+    ) -> dict:
         purchase_statuses = _enum_values(query, "purchase_status", en.TRANSACTION_STATUSES)
         sub_statuses = _enum_values(query, "subscription_status", en.SUBSCRIPTION_TX_STATUSES)
         rec_statuses = _enum_values(query, "recurrency_status", en.RECURRENCY_STATUSES)
@@ -365,47 +391,64 @@ class Api:
                     continue
                 if product_id is not None and st.a.products[st.a.sales.prod[i]].id != product_id:
                     continue
-                if purchase_statuses and en.TRANSACTION_STATUSES[st.cur[i]] not in \
-                        purchase_statuses:
+                if (
+                    purchase_statuses
+                    and en.TRANSACTION_STATUSES[st.cur[i]] not in purchase_statuses
+                ):
                     continue
                 if email is not None and rnd.buyer(st.a.sales.buyer[i])["email"] != email:
                     continue
                 if sub_statuses or rec_statuses:
                     item = rnd.subscription_transaction(i, now)
-                    if sub_statuses and item["status"] not in sub_statuses and not (
-                            "CANCELLED" in sub_statuses and item["status"].startswith("CANC")):
+                    if (
+                        sub_statuses
+                        and item["status"] not in sub_statuses
+                        and not ("CANCELLED" in sub_statuses and item["status"].startswith("CANC"))
+                    ):
                         continue
                     if rec_statuses and item["recurrency"]["status"] not in rec_statuses:
                         continue
                 out.append(i)
             return out
 
-        key = ("subtx", st.a.account_id, start,
-               tuple(sorted((k, tuple(v)) for k, v in query.items()
-                            if k not in ("max_results", "page_token", "select"))))
+        key = (
+            "subtx",
+            st.a.account_id,
+            start,
+            tuple(
+                sorted(
+                    (k, tuple(v))
+                    for k, v in query.items()
+                    if k not in ("max_results", "page_token", "select")
+                )
+            ),
+        )
         idx: list[int] = self.store.cached(key, compute)  # type: ignore[assignment]
         size, page = page_request(query, self.default_page_size)
         chunk, info = paginate(idx, size, page)
-        return {"items": [rnd.subscription_transaction(i, now) for i in chunk],
-                "page_info": info}
+        return {"items": [rnd.subscription_transaction(i, now) for i in chunk], "page_info": info}
 
-    def subscription_purchases(self, st: AccountState, rnd: Renderer, query: Query,
-                               params: dict) -> list:
+    def subscription_purchases(
+        self, st: AccountState, rnd: Renderer, query: Query, params: dict
+    ) -> list:
         si = self._sub_code_index(st, rnd).get(params["subscriber_code"])
         if si is None or si >= st.subs_visible:
             raise ApiError(404, "not_found", "Subscription not found")
         now = self.store.now_ms
-        return [rnd.subscription_purchase(i, now) for i in st.a.subs.sales_of(si)
-                if i < st.visible]
+        return [rnd.subscription_purchase(i, now) for i in st.a.subs.sales_of(si) if i < st.visible]
 
     # --- products ----------------------------------------------------------------------
     def products(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
         statuses = _enum_values(query, "status", en.PRODUCT_STATUSES)
         formats = _enum_values(query, "format", en.PRODUCT_FORMATS)
         pid = _int_param(query, "id")
-        rows = [p for p in st.a.products
-                if (pid is None or p.id == pid) and (not statuses or p.status in statuses)
-                and (not formats or p.format in formats)]
+        rows = [
+            p
+            for p in st.a.products
+            if (pid is None or p.id == pid)
+            and (not statuses or p.status in statuses)
+            and (not formats or p.format in formats)
+        ]
         size, page = page_request(query, self.product_page_size)
         chunk, info = paginate(rows, size, page, with_total=False)
         return {"items": [rnd.product_item(p) for p in chunk], "page_info": info}
@@ -416,15 +459,13 @@ class Api:
                 return p
         raise ApiError(404, "not_found", f"Product {ucode} not found")
 
-    def product_offers(self, st: AccountState, rnd: Renderer, query: Query, params: dict
-                       ) -> dict:
+    def product_offers(self, st: AccountState, rnd: Renderer, query: Query, params: dict) -> dict:
         p = self._product_by_ucode(st, params["ucode"])
         size, page = page_request(query, self.product_page_size)
         chunk, info = paginate(rnd.offer_items(p), size, page, with_total=False)
         return {"items": list(chunk), "page_info": info}
 
-    def product_plans(self, st: AccountState, rnd: Renderer, query: Query, params: dict
-                      ) -> dict:
+    def product_plans(self, st: AccountState, rnd: Renderer, query: Query, params: dict) -> dict:
         p = self._product_by_ucode(st, params["ucode"])
         if not p.plans:
             # real quirk: a product without plans is a 400, not an empty list

@@ -13,15 +13,20 @@ from .server import DEFAULT_NOW, EmulatorServer
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hotmart-emulator",
-                                     description="Local Hotmart API emulator")
+    parser = argparse.ArgumentParser(
+        prog="hotmart-emulator", description="Local Hotmart API emulator"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="serve the Hotmart API on 127.0.0.1")
     s.add_argument("--port", type=int, default=0, help="0 picks a free port")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--accounts", type=int, default=1)
-    s.add_argument("--sales", type=int, default=1000,
-                   help="sales per account visible at start (recurrences count)")
+    s.add_argument(
+        "--sales",
+        type=int,
+        default=1000,
+        help="sales per account visible at start (recurrences count)",
+    )
     s.add_argument("--faults", choices=PROFILES, default="none")
     s.add_argument("--rate-limit", type=int, default=500, help="requests per minute per account")
     s.add_argument("--latency-ms", type=int, default=0)
@@ -36,10 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.accounts < 1 or args.accounts > 99:
         print("--accounts must be between 1 and 99", file=sys.stderr)
         return 2
-    emu = EmulatorServer(seed=args.seed, accounts=args.accounts, sales=args.sales,
-                         faults=args.faults, rate_limit=args.rate_limit,
-                         latency_ms=args.latency_ms, now=args.now,
-                         history_days=args.history_days, port=args.port)
+    emu = EmulatorServer(
+        seed=args.seed,
+        accounts=args.accounts,
+        sales=args.sales,
+        faults=args.faults,
+        rate_limit=args.rate_limit,
+        latency_ms=args.latency_ms,
+        now=args.now,
+        history_days=args.history_days,
+        port=args.port,
+    )
     emu.start()
     if args.write_config:
         args.write_config.write_text(json.dumps(emu.tap_config(), indent=2) + "\n")

@@ -44,9 +44,14 @@ class Response:
 
     __slots__ = ("body", "content_type", "drop", "headers", "status")
 
-    def __init__(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-                 content_type: str = "application/json;charset=UTF-8",
-                 drop: bool = False) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json;charset=UTF-8",
+        drop: bool = False,
+    ) -> None:
         self.status = status
         self.body = body
         self.headers = headers or {}
@@ -57,39 +62,63 @@ class Response:
 class EmulatorCore:
     """Everything but the socket: store, API, auth, rate limiter, faults, statistics."""
 
-    def __init__(self, *, seed: int = 0, accounts: int = 1, sales: int = 1000,
-                 faults: str = "none", rate_limit: int = 500, latency_ms: int = 0,
-                 now: str = DEFAULT_NOW, history_days: int = 1095,
-                 rate_window_s: float = 60.0, token_ttl_s: float | None = None,
-                 default_page_size: int = 10, subscriptions_default_days: int = 30) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        accounts: int = 1,
+        sales: int = 1000,
+        faults: str = "none",
+        rate_limit: int = 500,
+        latency_ms: int = 0,
+        now: str = DEFAULT_NOW,
+        history_days: int = 1095,
+        rate_window_s: float = 60.0,
+        token_ttl_s: float | None = None,
+        default_page_size: int = 10,
+        subscriptions_default_days: int = 30,
+    ) -> None:
         self.seed = seed
         self.faults = Faults(faults, seed)
         self.store = Store(seed, accounts, sales, parse_day(now), history_days)
-        self.api = Api(self.store, default_page_size=default_page_size,
-                       subscriptions_default_days=subscriptions_default_days)
+        self.api = Api(
+            self.store,
+            default_page_size=default_page_size,
+            subscriptions_default_days=subscriptions_default_days,
+        )
         if token_ttl_s is None:
             token_ttl_s = FLAKY_TOKEN_TTL_S if faults == "flaky" else DEFAULT_TOKEN_TTL_S
-        self.auth = Auth({k: (v.a.client_id, v.a.client_secret)
-                          for k, v in self.store.accounts.items()}, token_ttl_s)
+        self.auth = Auth(
+            {k: (v.a.client_id, v.a.client_secret) for k, v in self.store.accounts.items()},
+            token_ttl_s,
+        )
         self.limiter = RateLimiter(rate_limit, rate_window_s)
         self.latency_ms = latency_ms
         self.stats = Stats()
 
     def accounts(self) -> list[dict]:
         """The accounts with their (fake) credentials, as the tap config lists them."""
-        return [{"account_id": k, "client_id": v.a.client_id,
-                 "client_secret": v.a.client_secret, "basic": v.a.basic}
-                for k, v in self.store.accounts.items()]
+        return [
+            {
+                "account_id": k,
+                "client_id": v.a.client_id,
+                "client_secret": v.a.client_secret,
+                "basic": v.a.basic,
+            }
+            for k, v in self.store.accounts.items()
+        ]
 
     def tap_config(self, url: str) -> dict:
         start = dt.datetime.fromtimestamp(self.store.history_start_ms / 1000, dt.timezone.utc)
-        return {"api_url": url, "auth_url": url + TOKEN_PATH,
-                "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "accounts": self.accounts()}
+        return {
+            "api_url": url,
+            "auth_url": url + TOKEN_PATH,
+            "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "accounts": self.accounts(),
+        }
 
     # --- request pipeline -----------------------------------------------------------
-    def control(self, method: str, path: str, query: dict[str, list[str]], body: bytes
-                ) -> Response:
+    def control(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
         try:
             status, obj = control.handle(self, method, path, query, body)
         except ApiError as exc:
@@ -105,8 +134,9 @@ class EmulatorCore:
         if is_token:
             ctype = headers.get("content-type", "")
             if body and "application/x-www-form-urlencoded" in ctype:
-                for k, v in parse_qs(body.decode("utf-8", "replace"),
-                                     keep_blank_values=True).items():
+                for k, v in parse_qs(
+                    body.decode("utf-8", "replace"), keep_blank_values=True
+                ).items():
                     query.setdefault(k, []).extend(v)
             template = f"{method} {TOKEN_PATH}"
             account = self.auth.account_of_credentials(query, headers)
@@ -120,22 +150,43 @@ class EmulatorCore:
         delay = self.latency_ms + decision.delay_ms
         if delay:
             time.sleep(delay / 1000)
-        resp = self._answer(method=method, path=path, query=query, headers=headers,
-                            account=account, found=found, is_token=is_token,
-                            allowed=allowed, decision=decision)
+        resp = self._answer(
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            account=account,
+            found=found,
+            is_token=is_token,
+            allowed=allowed,
+            decision=decision,
+        )
         resp.headers = {**rl_headers, **resp.headers}
         self.stats.record(template, "dropped" if resp.drop else resp.status, account)
         return resp
 
-    def _answer(self, *, method: str, path: str, query: dict[str, list[str]],
-                headers: dict[str, str], account: str | None, found: Any, is_token: bool,
-                allowed: bool, decision: Any) -> Response:
+    def _answer(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        account: str | None,
+        found: Any,
+        is_token: bool,
+        allowed: bool,
+        decision: Any,
+    ) -> Response:
         failure = decision.failure
         if failure == "drop":
             return Response(0, b"", drop=True)
         if failure in ("500", "502", "503"):
-            return _error(int(failure), "internal_server_error",
-                          "An unexpected error occurred, try again later.")
+            return _error(
+                int(failure),
+                "internal_server_error",
+                "An unexpected error occurred, try again later.",
+            )
         if failure == "html":
             return Response(502, HTML_PAGE, content_type="text/html")
         if failure == "429" or not allowed:
@@ -231,16 +282,37 @@ class EmulatorServer:
     ``default_page_size``, ``subscriptions_default_days``) exist so tests run fast.
     """
 
-    def __init__(self, *, seed: int = 0, accounts: int = 1, sales: int = 1000,
-                 faults: str = "none", rate_limit: int = 500, latency_ms: int = 0,
-                 now: str = DEFAULT_NOW, history_days: int = 1095, port: int = 0,
-                 rate_window_s: float = 60.0, token_ttl_s: float | None = None,
-                 default_page_size: int = 10, subscriptions_default_days: int = 30) -> None:
-        self.core = EmulatorCore(seed=seed, accounts=accounts, sales=sales, faults=faults,
-                                 rate_limit=rate_limit, latency_ms=latency_ms, now=now,
-                                 history_days=history_days, rate_window_s=rate_window_s,
-                                 token_ttl_s=token_ttl_s, default_page_size=default_page_size,
-                                 subscriptions_default_days=subscriptions_default_days)
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        accounts: int = 1,
+        sales: int = 1000,
+        faults: str = "none",
+        rate_limit: int = 500,
+        latency_ms: int = 0,
+        now: str = DEFAULT_NOW,
+        history_days: int = 1095,
+        port: int = 0,
+        rate_window_s: float = 60.0,
+        token_ttl_s: float | None = None,
+        default_page_size: int = 10,
+        subscriptions_default_days: int = 30,
+    ) -> None:
+        self.core = EmulatorCore(
+            seed=seed,
+            accounts=accounts,
+            sales=sales,
+            faults=faults,
+            rate_limit=rate_limit,
+            latency_ms=latency_ms,
+            now=now,
+            history_days=history_days,
+            rate_window_s=rate_window_s,
+            token_ttl_s=token_ttl_s,
+            default_page_size=default_page_size,
+            subscriptions_default_days=subscriptions_default_days,
+        )
         self.requested_port = port
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -248,9 +320,12 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         handler = type("Handler", (_Handler,), {"core": self.core})
         self._httpd = _Server(("127.0.0.1", self.requested_port), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="hotmart-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="hotmart-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
