@@ -4,6 +4,9 @@ Each handler gets the account's state and the parsed query (``{key: [values]}``,
 repeated keys such as ``transaction_status=A&transaction_status=B`` work) and returns the
 JSON-ready body. Filtered index lists are cached in the store per query until the clock
 moves, so paging through a large result costs one scan, then O(page) per page.
+
+``max_query_rows`` stands in for Hotmart's 30-second query timeout: a date-filtered list
+query matching more rows than that answers 502 on every page, as Hotmart does.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ Handler = Callable[[AccountState, Renderer, Query, dict[str, str]], Any]
 SALES_PREFIX = "/payments/api/v1/sales"
 SUBS_PREFIX = "/payments/api/v1/subscriptions"
 PRODUCTS_PREFIX = "/products/api/v1"
+
+QUERY_TIMEOUT_DESCRIPTION = (
+    "The query took longer than 30 seconds and was cancelled. "
+    "Narrow the date range of the request and try again."
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,13 @@ class Api:
         product_page_size: int = 50,
         subscriptions_default_days: int = 30,
         transactions_default_days: int = 30,
+        *,
+        max_query_rows: int | None = None,
     ) -> None:
+        if max_query_rows is not None and max_query_rows < 1:
+            raise ValueError(f"max_query_rows must be positive or None, not {max_query_rows}")
         self.store = store
+        self.max_query_rows = max_query_rows
         self.default_page_size = default_page_size
         self.product_page_size = product_page_size
         self.subs_default_days = subscriptions_default_days
@@ -132,6 +145,16 @@ class Api:
         with self.store.lock:
             st = self.store.accounts[account_id]
             return route.handler(st, self.renderers[account_id], query, params)
+
+    def _check_query_size(self, matched: int) -> None:
+        """Answer 502 like Hotmart's query timeout when a query matches too many rows.
+
+        Hotmart cancels a query that runs over 30 s and answers 502 ``internal_server_error``,
+        on every page, because it re-runs the query per page. Its real cost model is
+        unknown, so the rows the filters match (before paging) stand in for the time.
+        """
+        if self.max_query_rows is not None and matched > self.max_query_rows:
+            raise ApiError(502, "internal_server_error", QUERY_TIMEOUT_DESCRIPTION)
 
     # --- sales family ------------------------------------------------------------------
     def _sales_filter_key(self, st: AccountState, query: Query) -> tuple:
@@ -213,6 +236,7 @@ class Api:
         self, st: AccountState, rnd: Renderer, query: Query, render: Callable[[int], dict]
     ) -> dict:
         idx = self._sales_indices(st, rnd, query)
+        self._check_query_size(len(idx))
         size, page = page_request(query, self.default_page_size)
         chunk, info = paginate(idx, size, page)
         return {"items": [render(i) for i in chunk], "page_info": info}
@@ -232,6 +256,7 @@ class Api:
 
     def sales_summary(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
         idx = self._sales_indices(st, rnd, query)
+        self._check_query_size(len(idx))
 
         def compute() -> list[dict]:
             totals: dict[str, list[int]] = {}
@@ -333,6 +358,7 @@ class Api:
 
     def subscriptions(self, st: AccountState, rnd: Renderer, query: Query, _p: dict) -> dict:
         idx = self._subs_indices(st, rnd, query, default_window=True)
+        self._check_query_size(len(idx))
         size, page = page_request(query, self.default_page_size)
         chunk, info = paginate(idx, size, page)
         now = self.store.now_ms
@@ -424,6 +450,7 @@ class Api:
             ),
         )
         idx: list[int] = self.store.cached(key, compute)  # type: ignore[assignment]
+        self._check_query_size(len(idx))
         size, page = page_request(query, self.default_page_size)
         chunk, info = paginate(idx, size, page)
         return {"items": [rnd.subscription_transaction(i, now) for i in chunk], "page_info": info}

@@ -33,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--now", default=DEFAULT_NOW, help="clock at start, YYYY-MM-DD")
     s.add_argument("--history-days", type=int, default=1095)
     s.add_argument("--write-config", type=Path, help="write a ready tap config (JSON) here")
+    s.add_argument(
+        "--max-query-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a date-filtered list query matching more than N rows answers 502, as "
+        "Hotmart does for a query over 30 s (default: no limit)",
+    )
     return parser
 
 
@@ -40,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.accounts < 1 or args.accounts > 99:
         print("--accounts must be between 1 and 99", file=sys.stderr)
+        return 2
+    if args.max_query_rows is not None and args.max_query_rows < 1:
+        print("--max-query-rows must be positive", file=sys.stderr)
         return 2
     emu = EmulatorServer(
         seed=args.seed,
@@ -51,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         now=args.now,
         history_days=args.history_days,
         port=args.port,
+        max_query_rows=args.max_query_rows,
     )
     emu.start()
     if args.write_config:

@@ -60,7 +60,11 @@ class Response:
 
 
 class EmulatorCore:
-    """Everything but the socket: store, API, auth, rate limiter, faults, statistics."""
+    """Everything but the socket: store, API, auth, rate limiter, faults, statistics.
+
+    ``max_query_rows`` (None = unlimited) models Hotmart's 30-second query timeout: a
+    date-filtered list query matching more rows answers 502 (see ``Api``).
+    """
 
     def __init__(
         self,
@@ -77,6 +81,7 @@ class EmulatorCore:
         token_ttl_s: float | None = None,
         default_page_size: int = 10,
         subscriptions_default_days: int = 30,
+        max_query_rows: int | None = None,
     ) -> None:
         self.seed = seed
         self.faults = Faults(faults, seed)
@@ -85,6 +90,7 @@ class EmulatorCore:
             self.store,
             default_page_size=default_page_size,
             subscriptions_default_days=subscriptions_default_days,
+            max_query_rows=max_query_rows,
         )
         if token_ttl_s is None:
             token_ttl_s = FLAKY_TOKEN_TTL_S if faults == "flaky" else DEFAULT_TOKEN_TTL_S
@@ -298,6 +304,7 @@ class EmulatorServer:
         token_ttl_s: float | None = None,
         default_page_size: int = 10,
         subscriptions_default_days: int = 30,
+        max_query_rows: int | None = None,
     ) -> None:
         self.core = EmulatorCore(
             seed=seed,
@@ -312,6 +319,7 @@ class EmulatorServer:
             token_ttl_s=token_ttl_s,
             default_page_size=default_page_size,
             subscriptions_default_days=subscriptions_default_days,
+            max_query_rows=max_query_rows,
         )
         self.requested_port = port
         self._httpd: _Server | None = None
