@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import requests
 
+from hotmart_emulator.process import emulator_command
+
 from .conftest import SALES
-
-
-def _command() -> list[str]:
-    """The console script of the running interpreter's environment (not another one on PATH)."""
-    exe = Path(sys.executable).parent / "hotmart-emulator"
-    if exe.exists():
-        return [str(exe)]
-    return [sys.executable, "-m", "hotmart_emulator.cli"]
 
 
 def test_serve_subprocess_writes_config_and_serves(tmp_path: Path) -> None:
     cfg_path = tmp_path / "tap-config.json"
     proc = subprocess.Popen(
-        [*_command(), "serve", "--port", "0", "--seed", "3", "--accounts", "2",
+        [*emulator_command(), "serve", "--port", "0", "--seed", "3", "--accounts", "2",
          "--sales", "300", "--rate-limit", "50", "--write-config", str(cfg_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
@@ -41,9 +35,12 @@ def test_serve_subprocess_writes_config_and_serves(tmp_path: Path) -> None:
         assert [a["account_id"] for a in cfg["accounts"]] == ["acct-1", "acct-2"]
         assert set(cfg["accounts"][0]) == {"account_id", "client_id", "client_secret", "basic"}
         a = cfg["accounts"][1]
-        tok = requests.post(cfg["auth_url"], params={"grant_type": "client_credentials"},
-                            headers={"Authorization": f"Basic {a['basic']}"},
-                            timeout=10).json()["access_token"]
+        tok = requests.post(
+            cfg["auth_url"],
+            params={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {a['basic']}"},
+            timeout=10,
+        ).json()["access_token"]
         r = requests.get(url + SALES, headers={"Authorization": f"Bearer {tok}"}, timeout=10)
         assert r.status_code == 200
         assert r.headers["RateLimit-Limit"] == "50"
