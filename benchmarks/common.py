@@ -6,14 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+
+from hotmart_emulator import process as emulator_process
 
 
 @dataclass
@@ -88,78 +87,39 @@ def banner(name: str) -> None:
 # --------------------------------------------------------------------------- emulator
 
 
-class EmulatorProcess:
+class EmulatorProcess(emulator_process.EmulatorProcess):
     """`hotmart-emulator serve` in its own process (its own GIL), with the in-process API.
 
     The in-process `EmulatorServer` shares the benchmark's interpreter: its request
     threads and the harness's pipe reading then compete for one GIL, which slows the
-    emulator and makes the measured program look slower than it is.
+    emulator and makes the measured program look slower than it is. The defaults suit a
+    benchmark: no rate limit to speak of, and a long wait for a million-sale generation.
     """
 
-    def __init__(self, *, seed: int, accounts: int, sales: int, rate_limit: int = 1_000_000,
-                 latency_ms: int = 0, faults: str = "none") -> None:  # fmt: skip
-        self._tmp = tempfile.TemporaryDirectory()
-        self._config_file = Path(self._tmp.name) / "config.json"
-        executable = Path(sys.executable).parent / "hotmart-emulator"
-        self.process = subprocess.Popen(
-            [str(executable), "serve", "--port", "0", "--seed", str(seed),
-             "--accounts", str(accounts), "--sales", str(sales), "--faults", faults,
-             "--rate-limit", str(rate_limit), "--latency-ms", str(latency_ms),
-             "--write-config", str(self._config_file)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline().strip()
-        if "http://" not in first:
-            self.process.kill()
-            raise SystemExit(f"hotmart-emulator did not start: {first!r}")
-        self.url = first[first.index("http://") :]
-        # Keep draining stdout so the emulator never blocks on a full pipe.
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
-        while not self._config_file.exists() or not self._config_file.read_text().strip():
-            time.sleep(0.05)
-
-    def _call(self, path: str, method: str = "GET") -> Any:
-        data = b"" if method == "POST" else None
-        request = urllib.request.Request(self.url + path, method=method, data=data)
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
-
-    def tap_config(self) -> dict:
-        return json.loads(self._config_file.read_text())
-
-    @property
-    def now_ms(self) -> int:
-        return int(self._call("/_emulator/health")["now"])
-
-    def stats(self) -> dict:
-        return self._call("/_emulator/stats")
-
-    def reset_stats(self) -> None:
-        self._call("/_emulator/stats/reset", "POST")
-
-    def advance(self, days: float) -> dict:
-        return self._call(f"/_emulator/advance?days={days}", "POST")
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._tmp.cleanup()
-
-    def __enter__(self) -> EmulatorProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __init__(
+        self,
+        *,
+        seed: int,
+        accounts: int,
+        sales: int,
+        rate_limit: int = 1_000_000,
+        latency_ms: int = 0,
+        faults: str = "none",
+        max_query_rows: int | None = None,
+    ) -> None:
+        try:
+            super().__init__(
+                seed=seed,
+                accounts=accounts,
+                sales=sales,
+                rate_limit=rate_limit,
+                latency_ms=latency_ms,
+                faults=faults,
+                max_query_rows=max_query_rows,
+                timeout_s=1800.0,
+            )
+        except emulator_process.EmulatorStartError as exc:
+            raise SystemExit(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- processes

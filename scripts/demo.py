@@ -24,21 +24,19 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import warehouse
 
+from hotmart_emulator.process import EmulatorProcess, EmulatorStartError
+
 PROJECT_ROOT = warehouse.PROJECT_ROOT
 LOCAL_DIR = PROJECT_ROOT / ".local"
 EMULATOR_CONFIG = LOCAL_DIR / "emulator-config.json"
-LISTEN_PREFIX = "hotmart-emulator listening on "
 RAW_SCHEMA = "hotmart_raw"
 
 
@@ -64,20 +62,12 @@ def venv_bin(name: str) -> str:
 # --------------------------------------------------------------------------- emulator
 
 
-@dataclass
-class Emulator:
-    """A running ``hotmart-emulator serve`` subprocess."""
-
-    process: subprocess.Popen[str]
-    url: str
-    config: dict[str, object]
-    output: list[str] = field(default_factory=list)
+class Emulator(EmulatorProcess):
+    """A running ``hotmart-emulator serve`` subprocess, with what the demo needs on top."""
 
     def clock(self) -> datetime:
         """The emulator's own clock (fixed at start, moved only by ``/_emulator/advance``)."""
-        with urllib.request.urlopen(f"{self.url}/_emulator/health", timeout=30) as response:
-            now_ms = json.loads(response.read())["now"]
-        return datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.now_ms / 1000, tz=timezone.utc)
 
     def tap_env(self, plugin: str = "tap-hotmart-demo") -> dict[str, str]:
         """Meltano env vars for ``plugin``: the written config plus an ``end_date``.
@@ -90,16 +80,6 @@ class Emulator:
         end = (self.clock() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         return tap_env({**self.config, "end_date": end}, plugin)
 
-    def stop(self) -> None:
-        """Terminate the emulator (it holds only in-memory data)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
 
 def start_emulator(
     *,
@@ -107,47 +87,24 @@ def start_emulator(
     sales: int = 5_000,
     seed: int = 42,
     config_file: Path = EMULATOR_CONFIG,
+    max_query_rows: int | None = None,
     extra_args: Sequence[str] = (),
     timeout_s: float = 120.0,
 ) -> Emulator:
     """Start the emulator on a free port and wait for its URL and written tap config."""
-    config_file.parent.mkdir(parents=True, exist_ok=True)
-    config_file.unlink(missing_ok=True)
-    cmd = [
-        venv_bin("hotmart-emulator"), "serve", "--port", "0", "--accounts", str(accounts),
-        "--sales", str(sales), "--seed", str(seed), "--write-config", str(config_file),
-        *extra_args,
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    url_found = threading.Event()
-
-    def pump() -> None:
-        # Keep draining the pipe so the emulator never blocks on a full stdout buffer.
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if line.startswith(LISTEN_PREFIX):
-                url_found.set()
-
-    threading.Thread(target=pump, name="emulator-stdout", daemon=True).start()
-    deadline = time.monotonic() + timeout_s
-    while not url_found.wait(0.1):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            tail = "\n".join(lines[-20:])
-            raise DemoError(f"hotmart-emulator did not start (command: {' '.join(cmd)}):\n{tail}")
-    url = next(x for x in lines if x.startswith(LISTEN_PREFIX))[len(LISTEN_PREFIX) :].strip()
-    while not config_file.exists() or not config_file.read_text().strip():
-        if time.monotonic() > deadline:
-            process.kill()
-            raise DemoError(f"hotmart-emulator did not write {config_file}")
-        time.sleep(0.1)
-    config = json.loads(config_file.read_text())
-    return Emulator(process=process, url=url, config=config, output=lines)
+    try:
+        return Emulator(
+            accounts=accounts,
+            sales=sales,
+            seed=seed,
+            config_file=config_file,
+            max_query_rows=max_query_rows,
+            extra_args=extra_args,
+            executable=venv_bin("hotmart-emulator"),
+            timeout_s=timeout_s,
+        )
+    except EmulatorStartError as exc:
+        raise DemoError(str(exc)) from exc
 
 
 def tap_env(config: Mapping[str, object], plugin: str = "tap-hotmart-demo") -> dict[str, str]:
