@@ -8,7 +8,9 @@ Two kinds of stream share this module:
   budget) while records are emitted strictly in window order, so the output and the state
   are the same as a sequential run. For incremental streams the bookmark is the end of the
   last window whose records were all emitted — never a record's own date — so an
-  interrupted run loses nothing and resumes at the last complete window.
+  interrupted run loses nothing and resumes at the last complete window. Windows are
+  sized from the density already seen (`WindowPlanner`) and a window whose query times
+  out is read in halves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -32,10 +35,10 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
-from tap_hotmart.errors import PagingLoopError
+from tap_hotmart.errors import PagingLoopError, QueryTimeoutError
 from tap_hotmart.http import decode_items
 from tap_hotmart.progress import WindowProgress
-from tap_hotmart.windows import UTC, Window, split
+from tap_hotmart.windows import UTC, Window, WindowPlanner, halves
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -45,9 +48,12 @@ if TYPE_CHECKING:
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 PROGRESS_EVERY_PAGES = 20
-# Refund statuses are a few percent of sales, so the sweep of old history can use wide
-# windows: a handful of requests per account and run.
-SWEEP_WINDOW_DAYS = 365
+# Windows aim at this many full pages: the partial last page of each is then ~2% of its
+# requests (about 2.04 requests per 1,000 records with 500-record pages).
+TARGET_PAGES_PER_WINDOW = 25
+# Server errors in a row on a window's first page before it is read in halves: the
+# emulator's `flaky` profile (and a passing outage) never fails one URL 3 times in a row.
+TIMEOUTS_BEFORE_SPLIT = 3
 # Pages fetched ahead of the window being emitted wait as JSON text, at most this many
 # bytes per stream and account (about 150 pages of 500 sales; see _PrefetchBudget).
 PREFETCH_BYTES = 64 * 1024 * 1024
@@ -146,11 +152,19 @@ class HotmartStream(RESTStream[str]):
     # Paging ----------------------------------------------------------------------------
 
     def iter_pages(
-        self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
+        self,
+        client: AccountClient,
+        path: str,
+        params: Params,
+        *,
+        lazy_items: bool = False,
+        may_time_out: bool = False,
     ) -> Iterator[tuple[Any, int | None]]:
         """Yield (items, total_results) for every page until Hotmart gives no next token.
 
-        With `lazy_items` the items may come as undecoded JSON (see `page_items`).
+        With `lazy_items` the items may come as undecoded JSON (see `page_items`). With
+        `may_time_out`, a first page that keeps failing with server errors raises
+        `QueryTimeoutError` (before anything is yielded) instead of exhausting the retries.
         """
         token: str | None = None
         seen: set[str] = set()
@@ -158,7 +172,11 @@ class HotmartStream(RESTStream[str]):
             page_params = {**params, "max_results": self.page_size}
             if token:
                 page_params["page_token"] = token
-            body = self._get_with_retries(client, path, page_params, lazy_items=lazy_items)
+                body = self._get_with_retries(client, path, page_params, lazy_items=lazy_items)
+            elif may_time_out:
+                body = self._get_first_page(client, path, page_params, lazy_items=lazy_items)
+            else:
+                body = self._get_with_retries(client, path, page_params, lazy_items=lazy_items)
             items, page_info = _split_body(body)
             if not isinstance(items, msgspec.Raw):
                 items = page_items(items)
@@ -173,6 +191,29 @@ class HotmartStream(RESTStream[str]):
                 )
                 raise PagingLoopError(msg)
             seen.add(token)
+
+    def _get_first_page(
+        self, client: AccountClient, path: str, params: Params, *, lazy_items: bool
+    ) -> Any:
+        """`_get_page` with the usual retries, except that repeated server errors end early.
+
+        Hotmart answers 502 to a query that runs over 30 s, on every attempt: retrying the
+        same range only spends the budget, a narrower one works.
+        """
+        server_errors = 0
+
+        def attempt() -> Any:
+            nonlocal server_errors
+            try:
+                return self._get_page(client, path, params, lazy_items=lazy_items)
+            except RetriableAPIError as exc:
+                if exc.response is not None and exc.response.status_code >= 500:
+                    server_errors += 1
+                    if server_errors >= TIMEOUTS_BEFORE_SPLIT:
+                        raise QueryTimeoutError(str(exc)) from exc
+                raise
+
+        return self.request_decorator(attempt)()  # type: ignore[arg-type,call-arg]
 
     # Records ---------------------------------------------------------------------------
 
@@ -282,15 +323,23 @@ class DateWindowStream(HotmartStream):
     date_params: ClassVar[tuple[str, str]] = ("start_date", "end_date")
     #: Filters for the refund sweep over the history before the lookback (None: no sweep).
     sweep_filters: ClassVar[dict[str, Any] | None] = None
-    #: Window length in days; None means the `window_days` setting.
-    fixed_window_days: ClassVar[int | None] = None
+    #: Whether the first windows are `max_window_days` wide (sparse endpoints) rather
+    #: than `window_days`.
+    starts_wide: ClassVar[bool] = False
     #: Column that receives the window end, for endpoints whose items carry no date.
     window_field: ClassVar[str | None] = None
     is_sorted = True  # bookmarks are window ends, which only grow
 
-    @property
-    def window_days(self) -> int:
-        return self.fixed_window_days or int(self.config.get("window_days", 30))
+    def _planner(self, start: datetime, end: datetime, *, wide: bool) -> WindowPlanner:
+        max_days = int(self.config.get("max_window_days", 90))
+        first_days = max_days if wide else int(self.config.get("window_days", 30))
+        return WindowPlanner(
+            start,
+            end,
+            first_days=first_days,
+            max_days=max_days,
+            target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
+        )
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         assert context is not None
@@ -301,8 +350,8 @@ class DateWindowStream(HotmartStream):
         end = self.hotmart_tap.sync_end
         if self.sweep_filters and start > history_start:
             # Refunds and chargebacks reach sales of any age; a lookback cannot cover
-            # them, so the history before it is swept for those statuses only.
-            sweep = split(history_start, start, SWEEP_WINDOW_DAYS)
+            # them, so the history before it is swept for those statuses only (few rows:
+            # wide windows from the start).
             self.logger.info(
                 "%s [%s]: sweeping %s..%s for refunds and chargebacks",
                 self.name,
@@ -310,11 +359,12 @@ class DateWindowStream(HotmartStream):
                 f"{history_start:%Y-%m-%d}",
                 f"{start:%Y-%m-%d}",
             )
+            sweep = self._planner(history_start, start, wide=True)
             for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
                 yield from records
-        windows = split(start, end, self.window_days)
+        planner = self._planner(start, end, wide=self.starts_wide)
         for window, records in self._fetch_in_order(
-            client, windows, self.request_params(context), context
+            client, planner, self.request_params(context), context
         ):
             yield from records
             self._complete_window(context, window)
@@ -346,23 +396,25 @@ class DateWindowStream(HotmartStream):
         self._write_state_message()
 
     def _fetch_in_order(
-        self, client: AccountClient, windows: list[Window], params: Params, context: Context
+        self, client: AccountClient, planner: WindowPlanner, params: Params, context: Context
     ) -> Iterator[tuple[Window, Iterator[Record]]]:
         """Fetch up to `concurrency` windows at once; hand them out in window order.
 
-        Each window's records must be consumed before the next window is asked for.
+        Each window's records must be consumed before the next window is asked for. The
+        window `concurrency` places after a given one is planned once that one's size is
+        known (its first page's `total_results`, else its record count), so the cut never
+        depends on which worker was faster.
         """
         account_id = context["account_id"]
-        progress = WindowProgress(self.logger, self.name, account_id, len(windows))
+        progress = WindowProgress(self.logger, self.name, account_id, planner)
         workers = max(1, int(self.config.get("concurrency", 4)))
         cancel = threading.Event()
         budget = _PrefetchBudget(PREFETCH_BYTES, cancel)
         pending: deque[tuple[Window, queue.Queue]] = deque()
-        upcoming = iter(windows)
         with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-{account_id}") as pool:
 
             def submit_next() -> None:
-                window = next(upcoming, None)
+                window = planner.next_window()
                 if window is not None:
                     pages: queue.Queue = queue.Queue()
                     pool.submit(
@@ -371,11 +423,14 @@ class DateWindowStream(HotmartStream):
                         window,
                         client=client,
                         params=params,
-                        context=context,
                         cancel=cancel,
                         budget=budget,
                     )
                     pending.append((window, pages))
+
+            def sized(span: Window, records: int) -> None:
+                planner.observe(span, records)
+                submit_next()
 
             for _ in range(workers):
                 submit_next()
@@ -383,8 +438,16 @@ class DateWindowStream(HotmartStream):
                 while pending:
                     window, pages = pending.popleft()
                     budget.set_head(window, empty=pages.empty())
-                    submit_next()
-                    yield window, self._drain(pages, window, progress, context, budget)
+                    drain = _WindowDrain(
+                        stream=self,
+                        window=window,
+                        pages=pages,
+                        context=context,
+                        budget=budget,
+                        planner=planner,
+                        sized=sized,
+                    )
+                    yield window, drain.records(progress)
             finally:
                 cancel.set()
 
@@ -395,7 +458,6 @@ class DateWindowStream(HotmartStream):
         *,
         client: AccountClient,
         params: Params,
-        context: Context,
         cancel: threading.Event,
         budget: _PrefetchBudget,
     ) -> None:
@@ -405,52 +467,104 @@ class DateWindowStream(HotmartStream):
         emitting thread decodes and shapes them. `budget` holds the worker back while too
         many bytes wait to be emitted.
         """
+        try:
+            self._fill_span(pages, window, window, client=client, params=params,
+                            cancel=cancel, budget=budget)  # fmt: skip
+            pages.put(("done", None, None))
+        except BaseException as exc:  # handed to the emitting thread, which re-raises it
+            pages.put(("error", exc, None))
+
+    def _fill_span(
+        self,
+        pages: queue.Queue,
+        window: Window,
+        span: Window,
+        *,
+        client: AccountClient,
+        params: Params,
+        cancel: threading.Event,
+        budget: _PrefetchBudget,
+    ) -> None:
+        """Queue the pages of `span` (part of `window`), in halves if its query times out."""
         start_name, end_name = self.date_params
-        window_params = {**params, start_name: window.start_ms, end_name: window.last_ms}
+        span_params = {**params, start_name: span.start_ms, end_name: span.last_ms}
+        splittable = span.end - span.start > timedelta(days=1)
         try:
             for items, total in self.iter_pages(
-                client, self.endpoint, window_params, lazy_items=True
+                client, self.endpoint, span_params, lazy_items=True, may_time_out=splittable
             ):
                 if cancel.is_set():
                     return
                 size = len(items) if isinstance(items, msgspec.Raw) else 0
                 budget.added(window, size)
-                pages.put(("page", (items, size), total))
+                pages.put(("page", (items, size, span), total))
                 budget.wait_for_room(window)
-            pages.put(("done", None, None))
-        except BaseException as exc:  # handed to the emitting thread, which re-raises it
-            pages.put(("error", exc, None))
+        except QueryTimeoutError as exc:
+            # Raised before any page of `span` was queued, so its halves repeat nothing.
+            left, right = halves(span)
+            self.logger.warning(
+                "%s [%s]: %s kept failing (%s); reading it in two halves. Lower "
+                "max_window_days if this repeats.",
+                self.name,
+                client.account.account_id,
+                span.label(),
+                exc,
+            )
+            pages.put(("narrowed", left, None))
+            for half in (left, right):
+                self._fill_span(pages, window, half, client=client, params=params,
+                                cancel=cancel, budget=budget)  # fmt: skip
 
-    def _drain(
-        self,
-        pages: queue.Queue,
-        window: Window,
-        progress: WindowProgress,
-        context: Context,
-        budget: _PrefetchBudget,
-    ) -> Iterator[Record]:
+
+@dataclass(kw_only=True)
+class _WindowDrain:
+    """The emitting side of one window: decodes its queued pages into records, in order."""
+
+    stream: DateWindowStream
+    window: Window
+    pages: queue.Queue
+    context: Context
+    budget: _PrefetchBudget
+    planner: WindowPlanner
+    #: Called once with the window's density (a span and its record count).
+    sized: Callable[[Window, int], None] | None
+
+    def _report_size(self, span: Window, records: int) -> None:
+        """Tell the planner how dense this window is, once."""
+        if self.sized is not None:
+            sized, self.sized = self.sized, None
+            sized(span, records)
+
+    def records(self, progress: WindowProgress) -> Iterator[Record]:
+        stream, window = self.stream, self.window
         count = 0
         page_number = 0
         window_end = window.end.isoformat()
         while True:
-            kind, payload, total = pages.get()
+            kind, payload, total = self.pages.get()
             if kind == "error":
                 raise payload
             if kind == "done":
                 break
-            items, size = payload
-            records = self._transform_page(page_items(items), context)
+            if kind == "narrowed":
+                self.planner.narrow((payload.end - payload.start) / timedelta(days=1))
+                continue
+            items, size, span = payload
+            if total is not None:
+                self._report_size(span, total)
+            records = stream._transform_page(page_items(items), self.context)
             del items, payload
-            budget.emitted(size, head_empty=pages.empty())
-            if self.window_field:
+            self.budget.emitted(size, head_empty=self.pages.empty())
+            if stream.window_field:
                 for record in records:
-                    record[self.window_field] = window_end
+                    record[stream.window_field] = window_end
             page_number += 1
             count += len(records)
             if page_number % PROGRESS_EVERY_PAGES == 0:
                 progress.page(window.label(), count, total)
             yield from records
-        progress.window_done(window.label(), count)
+        self._report_size(window, count)
+        progress.window_done(window, count)
 
 
 def _parse_iso(value: str) -> datetime:

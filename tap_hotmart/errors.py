@@ -25,3 +25,11 @@ class HotmartAPIError(FatalAPIError):
 
 class PagingLoopError(FatalAPIError):
     """Hotmart handed back a page token we already followed; paging would never end."""
+
+
+class QueryTimeoutError(Exception):
+    """The first page of a date range failed with a server error several times in a row.
+
+    Hotmart answers 502 when a query runs over 30 s and advises a narrower date range;
+    the window is then read in halves instead of retried as it is.
+    """

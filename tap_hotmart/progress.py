@@ -9,15 +9,27 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tap_hotmart.windows import Window, WindowPlanner
 
 
 class WindowProgress:
-    """Counts records per window of one stream partition and logs at INFO."""
+    """Counts records per window of one stream partition and logs at INFO.
 
-    def __init__(self, logger: logging.Logger, stream: str, account_id: str, windows: int) -> None:
+    Windows are sized as the sync goes, so progress is the share of the date span
+    covered; the ETA assumes the rest of the span is as dense as the last window (or as
+    the average so far, if denser), because sales usually grow over time and the early,
+    sparse years alone would make it far too low.
+    """
+
+    def __init__(
+        self, logger: logging.Logger, stream: str, account_id: str, planner: WindowPlanner
+    ) -> None:
         self._logger = logger
         self._prefix = f"{stream} [{account_id}]"
-        self._windows = windows
+        self._planner = planner
         self._done = 0
         self._records = 0
         self._started = time.monotonic()
@@ -33,20 +45,32 @@ class WindowProgress:
             total,
         )
 
-    def window_done(self, label: str, records: int) -> None:
-        """Log one finished window with the stream's totals and an ETA."""
+    def window_done(self, window: Window, records: int) -> None:
+        """Log one finished window with the stream's totals, the share done and an ETA."""
         self._done += 1
         self._records += records
-        elapsed = time.monotonic() - self._started
-        remaining = self._windows - self._done
-        eta = timedelta(seconds=round(elapsed / self._done * remaining)) if self._done else "?"
         self._logger.info(
-            "%s window %d/%d %s done: %s records; %s records so far; ETA %s",
+            "%s window %d %s done: %s records; %s records so far; %.0f%% of %s..%s; ETA %s",
             self._prefix,
             self._done,
-            self._windows,
-            label,
+            window.label(),
             f"{records:,}",
             f"{self._records:,}",
-            eta,
+            100 * self._planner.covered(window.end),
+            f"{self._planner.start:%Y-%m-%d}",
+            f"{self._planner.end:%Y-%m-%d}",
+            self._eta(window, records),
         )
+
+    def _eta(self, window: Window, records: int) -> timedelta | str:
+        elapsed = time.monotonic() - self._started
+        remaining_span = self._planner.end - window.end
+        if remaining_span <= timedelta(0):
+            return timedelta(0)
+        if not self._records:
+            return "?"
+        days = timedelta(days=1)
+        last_density = records / ((window.end - window.start) / days)
+        average_density = self._records / ((window.end - self._planner.start) / days)
+        remaining_records = max(last_density, average_density) * (remaining_span / days)
+        return timedelta(seconds=round(elapsed / self._records * remaining_records))

@@ -143,6 +143,7 @@ class TapHotmart(Tap):
             )
             raise SystemExit(1) from None
 
+
 def _version() -> str:
     """The installed package version, so Hotmart sees which tap release is calling."""
     try:

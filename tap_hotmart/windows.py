@@ -3,6 +3,10 @@
 Hotmart's date filters take epoch milliseconds and are inclusive at both ends, and wide
 ranges are slow (a query over 30 s fails with 502), so history is read in consecutive
 windows that never overlap: [start, next_start - 1 ms].
+
+Every window costs about half a page more than its records need (its last page is
+partial), so windows of a sparse history should be wide and those of a dense one need not
+be: `WindowPlanner` sizes each window from the density of the windows already read.
 """
 
 from __future__ import annotations
@@ -33,16 +37,67 @@ class Window:
         return f"{self.start:%Y-%m-%d}..{self.end - timedelta(milliseconds=1):%Y-%m-%d}"
 
 
-def split(start: datetime, end: datetime, days: int) -> list[Window]:
-    """Cut [start, end) into consecutive windows of at most `days` days."""
-    windows: list[Window] = []
-    step = timedelta(days=days)
-    cursor = start
-    while cursor < end:
-        nxt = min(cursor + step, end)
-        windows.append(Window(cursor, nxt))
-        cursor = nxt
-    return windows
+class WindowPlanner:
+    """Cuts [start, end) into consecutive windows, each sized from the density seen so far.
+
+    A window aims at `target_records` (many pages, so its partial last page is a small
+    share) and stays between one day and `max_days`, the widest range trusted not to time
+    out. Until a density is known windows are `first_days` long. The caller reports what
+    each window held (`observe`) in window order, so the cut depends only on the data and
+    the settings, never on thread timing.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        first_days: int,
+        max_days: int,
+        target_records: int,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.max_days = max(1, max_days)
+        self.target_records = target_records
+        self._cursor = start
+        self._days = float(min(first_days, self.max_days))
+
+    def next_window(self) -> Window | None:
+        """The next window, or None once the span is covered."""
+        if self._cursor >= self.end:
+            return None
+        window = Window(self._cursor, min(self._cursor + timedelta(days=self._days), self.end))
+        self._cursor = window.end
+        return window
+
+    def observe(self, span: Window, records: int) -> None:
+        """Size the windows still to come from what `span` held."""
+        days = (span.end - span.start) / timedelta(days=1)
+        if days <= 0:
+            return
+        if records <= 0:
+            self._days = float(self.max_days)
+            return
+        wanted = self.target_records * days / records
+        self._days = float(min(self.max_days, max(1, int(wanted))))
+
+    def narrow(self, max_days: float) -> None:
+        """Never plan windows wider than `max_days` again (Hotmart timed one out)."""
+        self.max_days = max(1, int(max_days))
+        self._days = min(self._days, float(self.max_days))
+
+    def covered(self, moment: datetime) -> float:
+        """Share of the span before `moment`, from 0 to 1."""
+        total = (self.end - self.start).total_seconds()
+        return 1.0 if total <= 0 else min(1.0, (moment - self.start).total_seconds() / total)
+
+
+def halves(window: Window) -> tuple[Window, Window]:
+    """`window` cut in two at its middle (whole milliseconds)."""
+    middle_ms = (window.start_ms + window.last_ms + 1) // 2
+    middle = datetime.fromtimestamp(middle_ms / 1000, tz=UTC)
+    return Window(window.start, middle), Window(middle, window.end)
 
 
 def to_ms(moment: datetime) -> int:

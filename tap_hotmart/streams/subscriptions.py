@@ -36,7 +36,7 @@ class SubscriptionsStream(DateWindowStream):
     primary_keys = ("account_id", "subscriber_code")
     replication_key = None
     date_params = ("accession_date", "end_accession_date")
-    fixed_window_days = 365
+    starts_wide = True
 
     def transform(self, item: dict, context: Context) -> Record | None:
         if not item.get("subscriber_code"):

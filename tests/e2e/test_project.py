@@ -29,6 +29,7 @@ TAP_SETTING_KINDS = {
     "auth_url": "string",
     "lookback_days": "integer",
     "window_days": "integer",
+    "max_window_days": "integer",
     "page_size": "integer",
     "requests_per_minute": "integer",
     "concurrency": "integer",

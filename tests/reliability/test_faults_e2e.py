@@ -5,8 +5,10 @@ still equals the emulator's ground truth; no secret reaches any log, output or s
 The emulator's ``flaky`` profile serves transient 500/502/503, dropped connections,
 latency jitter, bursts of 429, truncated bodies, HTML error pages, unknown fields and
 nulls; on top of that the access token lives 8 s (so it expires several times during the
-run) and the server's own rate limit is 60 requests per 3 s per account (so the tap must
-wait out 429s it did not plan for).
+run), the server's own rate limit is 60 requests per 3 s per account (so the tap must
+wait out 429s it did not plan for), and a query matching more than 250 rows times out
+with 502 as Hotmart's do after 30 s (so the tap must read some windows in halves).
+Pages of 100 records make enough requests for every kind of fault to be served.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ACCOUNTS = 2
 SALES = 900
 HISTORY_DAYS = 400
 TOKEN_TTL_S = 8.0
+MAX_QUERY_ROWS = 250
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +39,13 @@ def flaky(warehouse_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
           ) -> Iterator[Scenario]:  # fmt: skip
     emulator = RecordingEmulator(
         seed=SEED, accounts=ACCOUNTS, sales=SALES, faults="flaky", history_days=HISTORY_DAYS,
-        token_ttl_s=TOKEN_TTL_S, rate_limit=60, rate_window_s=3.0,
+        token_ttl_s=TOKEN_TTL_S, rate_limit=60, rate_window_s=3.0, max_query_rows=MAX_QUERY_ROWS,
     )  # fmt: skip
     with emulator:
-        scenario = Scenario(emulator, warehouse_env, "flaky_raw", tmp_path_factory.mktemp("flaky"))
+        scenario = Scenario(
+            emulator, warehouse_env, "flaky_raw", tmp_path_factory.mktemp("flaky"),
+            extra_env={"TAP_HOTMART_DEMO_PAGE_SIZE": "100"},
+        )  # fmt: skip
         scenario.run()
         yield scenario
 
@@ -57,6 +63,7 @@ def test_every_kind_of_fault_was_served(flaky: Scenario) -> None:
     log = "".join(p.read_text(errors="replace") for p in sorted(flaky.logs.glob("*-run.log")))
     assert "not valid JSON" in log, "no truncated body was served"
     assert "non-JSON body (text/html)" in log, "no HTML error page was served"
+    assert "reading it in two halves" in log, "no query timed out"
     # Tokens expire every 8 s: each account needed several.
     assert len(flaky.emulator.issued_tokens) >= 2 * ACCOUNTS + 1, flaky.emulator.issued_tokens
     assert "Sync failed" not in log

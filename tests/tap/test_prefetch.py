@@ -13,7 +13,7 @@ import tap_hotmart.client as client_module
 from hotmart_emulator import EmulatorServer
 from tap_hotmart.client import page_items
 from tap_hotmart.tap import TapHotmart
-from tap_hotmart.windows import split
+from tap_hotmart.windows import WindowPlanner
 from tests.tap.test_http_errors import JSON, _page, _stream, stub  # noqa: F401 - fixture
 
 UTC = timezone.utc
@@ -54,10 +54,12 @@ def test_a_tiny_prefetch_budget_bounds_waiting_pages_and_loses_nothing(monkeypat
 
         monkeypatch.setattr(client_module._PrefetchBudget, "added", spy)
         context = {"account_id": "acct-1"}
-        windows = split(tap.start_date, tap.sync_end, 365)  # ~20 pages of 50 per window
+        # Yearly windows, ~20 pages of 50 each.
+        planner = WindowPlanner(tap.start_date, tap.sync_end, first_days=365, max_days=365,
+                                target_records=10**9)  # fmt: skip
         seen: list[str] = []
         for window, records in stream._fetch_in_order(
-            tap.client("acct-1"), windows, stream.request_params(context), context
+            tap.client("acct-1"), planner, stream.request_params(context), context
         ):
             for record in records:
                 order_date = datetime.fromisoformat(record["order_date"])

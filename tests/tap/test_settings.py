@@ -90,6 +90,9 @@ def test_sandbox_and_overrides() -> None:
         ({"start_date": "2024-13-45"}, "start_date '2024-13-45' is not a date"),
         ({"page_size": 1000}, "page_size is 1000; it must be a whole number from 1 to 500"),
         ({"window_days": 0}, "window_days is 0"),
+        ({"max_window_days": 400}, "max_window_days is 400"),
+        ({"window_days": 120}, "window_days (120) is more than max_window_days (90)"),
+        ({"window_days": 10, "max_window_days": 7}, "lower window_days or raise max_window_days"),
         ({"start_date": "2030-01-01"}, "is not before end_date/now"),
     ],
 )

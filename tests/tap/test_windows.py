@@ -1,28 +1,91 @@
-"""Windows cover a span exactly once, with Hotmart's inclusive bounds."""
+"""Windows cover a span exactly once, with Hotmart's inclusive bounds, sized from density."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta, timezone
 
-from tap_hotmart.windows import ms_to_iso, split, to_ms
+from tap_hotmart.windows import Window, WindowPlanner, halves, ms_to_iso, to_ms
 
 UTC = timezone.utc
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _planner(end: datetime, **kwargs: int) -> WindowPlanner:
+    options = {"first_days": 30, "max_days": 90, "target_records": 10_000, **kwargs}
+    return WindowPlanner(START, end, **options)
+
+
+def _all(planner: WindowPlanner, records_per_day: float = 0.0) -> list[Window]:
+    windows = []
+    while (window := planner.next_window()) is not None:
+        windows.append(window)
+        days = (window.end - window.start) / timedelta(days=1)
+        planner.observe(window, round(records_per_day * days))
+    return windows
 
 
 def test_windows_are_consecutive_and_never_overlap() -> None:
-    start = datetime(2024, 1, 1, tzinfo=UTC)
     end = datetime(2024, 3, 15, tzinfo=UTC)
-    windows = split(start, end, 30)
-    assert [w.start for w in windows] == [start, start + timedelta(30), start + timedelta(60)]
+    windows = []
+    planner = _planner(end)
+    while (window := planner.next_window()) is not None:
+        windows.append(window)  # nothing observed: every window keeps the first size
+    assert [w.start for w in windows] == [START, START + timedelta(30), START + timedelta(60)]
     assert windows[-1].end == end
     for left, right in itertools.pairwise(windows):
         assert left.last_ms + 1 == right.start_ms
 
 
 def test_empty_span_has_no_window() -> None:
-    moment = datetime(2024, 1, 1, tzinfo=UTC)
-    assert split(moment, moment, 30) == []
+    assert _planner(START).next_window() is None
+
+
+def test_sparse_history_gets_the_widest_windows() -> None:
+    windows = _all(_planner(START + timedelta(days=400)))
+    assert [(w.end - w.start).days for w in windows] == [30, 90, 90, 90, 90, 10]
+
+
+def test_windows_aim_at_the_target_number_of_records() -> None:
+    # 200 records a day: 10,000 records fit in 50 days.
+    windows = _all(_planner(START + timedelta(days=365)), records_per_day=200)
+    assert [(w.end - w.start).days for w in windows][:3] == [30, 50, 50]
+    # Denser than the target per day: one day, never less.
+    windows = _all(_planner(START + timedelta(days=5)), records_per_day=50_000)
+    assert [(w.end - w.start).days for w in windows] == [5]
+    planner = _planner(START + timedelta(days=5), first_days=1)
+    assert [(w.end - w.start).days for w in _all(planner, 50_000)] == [1] * 5
+
+
+def test_first_windows_never_exceed_the_maximum() -> None:
+    windows = _all(_planner(START + timedelta(days=100), first_days=365, max_days=45))
+    assert [(w.end - w.start).days for w in windows] == [45, 45, 10]
+
+
+def test_a_timed_out_width_is_never_planned_again() -> None:
+    planner = _planner(START + timedelta(days=365))
+    planner.observe(planner.next_window(), 0)  # type: ignore[arg-type]
+    planner.narrow(22.5)
+    window = planner.next_window()
+    assert window is not None and window.end - window.start == timedelta(days=22)
+    planner.observe(window, 0)
+    nxt = planner.next_window()
+    assert nxt is not None and nxt.end - nxt.start == timedelta(days=22)
+
+
+def test_halves_split_at_a_millisecond_without_gap_or_overlap() -> None:
+    window = Window(START, START + timedelta(days=3))
+    left, right = halves(window)
+    assert left.start == window.start and right.end == window.end
+    assert left.end == right.start == START + timedelta(days=1, hours=12)
+    assert left.last_ms + 1 == right.start_ms
+
+
+def test_covered_share_of_the_span() -> None:
+    planner = _planner(START + timedelta(days=100))
+    assert planner.covered(START) == 0
+    assert planner.covered(START + timedelta(days=25)) == 0.25
+    assert planner.covered(START + timedelta(days=200)) == 1
 
 
 def test_epoch_ms_to_iso() -> None:
