@@ -53,6 +53,7 @@ test-e2e: meltano-install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 warehouse-start: install

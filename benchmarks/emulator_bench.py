@@ -25,18 +25,35 @@ import requests
 from hotmart_emulator import EmulatorServer
 
 SALES = "/payments/api/v1/sales/history"
-STATUSES = ("APPROVED", "COMPLETE", "CANCELLED", "REFUNDED", "PARTIALLY_REFUNDED",
-            "CHARGEBACK", "PROTESTED", "BLOCKED", "UNDER_ANALISYS", "PROCESSING_TRANSACTION",
-            "WAITING_PAYMENT", "PRINTED_BILLET", "EXPIRED", "NO_FUNDS", "OVERDUE",
-            "PRE_ORDER", "STARTED")
+STATUSES = (
+    "APPROVED",
+    "COMPLETE",
+    "CANCELLED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "CHARGEBACK",
+    "PROTESTED",
+    "BLOCKED",
+    "UNDER_ANALISYS",
+    "PROCESSING_TRANSACTION",
+    "WAITING_PAYMENT",
+    "PRINTED_BILLET",
+    "EXPIRED",
+    "NO_FUNDS",
+    "OVERDUE",
+    "PRE_ORDER",
+    "STARTED",
+)
 DAY = 86_400_000
 
 
 def _ms(xs: list[float]) -> dict[str, float]:
     xs = sorted(xs)
-    return {"median_ms": round(statistics.median(xs) * 1000, 2),
-            "p95_ms": round(xs[int(len(xs) * 0.95) - 1 if len(xs) > 1 else 0] * 1000, 2),
-            "n": len(xs)}
+    return {
+        "median_ms": round(statistics.median(xs) * 1000, 2),
+        "p95_ms": round(xs[int(len(xs) * 0.95) - 1 if len(xs) > 1 else 0] * 1000, 2),
+        "n": len(xs),
+    }
 
 
 def main() -> int:
@@ -56,8 +73,11 @@ def main() -> int:
     with emu:
         acct = emu.tap_config()["accounts"][0]
         s = requests.Session()
-        tok = s.post(emu.tap_config()["auth_url"], params={"grant_type": "client_credentials"},
-                     headers={"Authorization": f"Basic {acct['basic']}"}).json()["access_token"]
+        tok = s.post(
+            emu.tap_config()["auth_url"],
+            params={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {acct['basic']}"},
+        ).json()["access_token"]
         s.headers["Authorization"] = f"Bearer {tok}"
         status_params = [("transaction_status", x) for x in STATUSES]
 
@@ -83,8 +103,9 @@ def main() -> int:
         windows_cold, windows_warm = [], []
         for k in range(1, 13):  # twelve 30-day windows, like a tap's first sync
             lo = now - k * 30 * DAY
-            first, rest = walk([("start_date", lo), ("end_date", lo + 30 * DAY - 1),
-                                *status_params], args.pages)
+            first, rest = walk(
+                [("start_date", lo), ("end_date", lo + 30 * DAY - 1), *status_params], args.pages
+            )
             windows_cold.append(first)
             windows_warm.extend(rest)
         # server-side only (no HTTP): render + encode a warm 500-record page
@@ -94,8 +115,9 @@ def main() -> int:
         core.serve("GET", url, headers, b"")
         server_side, server_cpu = [], []
         for page in range(2, 2 + args.pages):
-            token = base64.b64encode(json.dumps({"rows": 500, "page": page},
-                                                separators=(",", ":")).encode()).decode()
+            token = base64.b64encode(
+                json.dumps({"rows": 500, "page": page}, separators=(",", ":")).encode()
+            ).decode()
             t, c = time.perf_counter(), time.process_time()
             resp = core.serve("GET", f"{url}&page_token={token}", headers, b"")
             server_side.append(time.perf_counter() - t)

@@ -24,16 +24,21 @@ UNAUTHORIZED = "Full authentication is required to access this resource."
 class Auth:
     """Issues and checks bearer tokens for the configured accounts."""
 
-    def __init__(self, credentials: dict[str, tuple[str, str]], token_ttl_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        credentials: dict[str, tuple[str, str]],
+        token_ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.by_client = {cid: (acct, secret) for acct, (cid, secret) in credentials.items()}
         self.ttl = token_ttl_s
         self.clock = clock
         self.tokens: dict[str, tuple[str, float]] = {}
         self.lock = threading.Lock()
 
-    def _credentials(self, query: dict[str, list[str]], headers: dict[str, str]
-                     ) -> list[tuple[str, str]]:
+    def _credentials(
+        self, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> list[tuple[str, str]]:
         pairs = []
         cid = next(reversed(query.get("client_id", [])), None)
         secret = next(reversed(query.get("client_secret", [])), None)
@@ -49,8 +54,9 @@ class Auth:
             pairs.append((bid, bsecret))
         return pairs
 
-    def account_of_credentials(self, query: dict[str, list[str]], headers: dict[str, str]
-                               ) -> str | None:
+    def account_of_credentials(
+        self, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> str | None:
         """The account whose credentials the request carries (all must agree), else None."""
         pairs = self._credentials(query, headers)
         accounts = set()
@@ -68,8 +74,7 @@ class Auth:
         """
         grant = (query.get("grant_type") or [""])[-1]
         if grant != "client_credentials":
-            raise ApiError(400, "invalid_request",
-                           "grant_type must be client_credentials")
+            raise ApiError(400, "invalid_request", "grant_type must be client_credentials")
         account = self.account_of_credentials(query, headers)
         if account is None:
             raise ApiError(401, "unauthorized", "Bad client credentials")
@@ -78,9 +83,13 @@ class Auth:
             now = self.clock()
             self.tokens = {k: v for k, v in self.tokens.items() if v[1] > now - 3600}
             self.tokens[token] = (account, now + self.ttl)
-        return account, {"access_token": token, "token_type": "bearer",
-                         "expires_in": int(self.ttl), "scope": "read write",
-                         "jti": str(uuid.uuid4())}
+        return account, {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": int(self.ttl),
+            "scope": "read write",
+            "jti": str(uuid.uuid4()),
+        }
 
     def identify(self, headers: dict[str, str]) -> str | None:
         """The account of a valid, unexpired bearer token, without raising."""

@@ -14,9 +14,19 @@ from . import enums as en
 from .api import Api
 from .errors import ApiError
 
-ENTITIES = ("sales", "sale_participants", "sale_commissions", "sale_price_details",
-            "subscriptions", "subscription_transactions", "products", "product_offers",
-            "product_plans", "coupons", "sales_summary")
+ENTITIES = (
+    "sales",
+    "sale_participants",
+    "sale_commissions",
+    "sale_price_details",
+    "subscriptions",
+    "subscription_transactions",
+    "products",
+    "product_offers",
+    "product_plans",
+    "coupons",
+    "sales_summary",
+)
 
 
 def ground_truth(api: Api, account_id: str, entity: str) -> Any:
@@ -35,13 +45,15 @@ def ground_truth(api: Api, account_id: str, entity: str) -> Any:
             by_status: dict[str, dict] = {}
             for i in sales:
                 m = r.money(i)[0]
-                b = by_status.setdefault(en.TRANSACTION_STATUSES[st.cur[i]],
-                                         {"count": 0, "amount": {}})
+                b = by_status.setdefault(
+                    en.TRANSACTION_STATUSES[st.cur[i]], {"count": 0, "amount": {}}
+                )
                 b["count"] += 1
                 b["amount"][m.currency] = b["amount"].get(m.currency, 0) + m.price
             for b in by_status.values():
-                b["amount"] = {c: f"{v // 100}.{v % 100:02d}" for c, v in
-                               sorted(b["amount"].items())}
+                b["amount"] = {
+                    c: f"{v // 100}.{v % 100:02d}" for c, v in sorted(b["amount"].items())
+                }
             return {"by_status": by_status}
         items: list[dict]
         if entity == "sales":
@@ -55,24 +67,25 @@ def ground_truth(api: Api, account_id: str, entity: str) -> Any:
         elif entity == "subscriptions":
             items = [r.subscription(si, now) for si in range(st.subs_visible)]
         elif entity == "subscription_transactions":
-            items = [r.subscription_transaction(i, now) for i in sales
-                     if st.a.sales.sub[i] >= 0]
+            items = [r.subscription_transaction(i, now) for i in sales if st.a.sales.sub[i] >= 0]
         elif entity == "products":
             items = [r.product_item(p) for p in st.a.products]
         elif entity == "product_offers":
-            items = [{**o, "product_ucode": p.ucode} for p in st.a.products
-                     for o in r.offer_items(p)]
+            items = [
+                {**o, "product_ucode": p.ucode} for p in st.a.products for o in r.offer_items(p)
+            ]
         elif entity == "product_plans":
-            items = [{**o, "product_ucode": p.ucode} for p in st.a.products
-                     for o in r.plan_items(p)]
+            items = [
+                {**o, "product_ucode": p.ucode} for p in st.a.products for o in r.plan_items(p)
+            ]
         else:  # coupons
-            items = [{**c, "product_id": p.id} for p in st.a.products
-                     for c in r.coupon_items(p)]
+            items = [{**c, "product_id": p.id} for p in st.a.products for c in r.coupon_items(p)]
         return {"items": items}
 
 
-def handle(emu: Any, method: str, path: str, query: dict[str, list[str]], body: bytes
-           ) -> tuple[int, Any]:
+def handle(
+    emu: Any, method: str, path: str, query: dict[str, list[str]], body: bytes
+) -> tuple[int, Any]:
     """Dispatch one control request; ``emu`` is the server core. Returns (status, body)."""
     parts = [p for p in path.split("/") if p][1:]  # drop "_emulator"
     store = emu.store

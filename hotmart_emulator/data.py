@@ -45,13 +45,33 @@ PLAN_NAMES = {7: "Semanal", 30: "Mensal", 90: "Trimestral", 360: "Anual"}
 SUB_ONGOING, SUB_BY_CUSTOMER, SUB_BY_SELLER, SUB_BY_ADMIN, SUB_INACTIVE = range(5)
 
 _TOPICS = (
-    "Marketing Digital", "Inglês Fluente", "Finanças Pessoais", "Confeitaria Lucrativa",
-    "Fotografia com Celular", "Excel Avançado", "Yoga em Casa", "Programação Python",
-    "Maquiagem Profissional", "Investimentos na Bolsa", "Violão do Zero", "Copywriting",
-    "Emagrecimento Saudável", "Tráfego Pago", "Design no Canva", "Espanhol Rápido",
+    "Marketing Digital",
+    "Inglês Fluente",
+    "Finanças Pessoais",
+    "Confeitaria Lucrativa",
+    "Fotografia com Celular",
+    "Excel Avançado",
+    "Yoga em Casa",
+    "Programação Python",
+    "Maquiagem Profissional",
+    "Investimentos na Bolsa",
+    "Violão do Zero",
+    "Copywriting",
+    "Emagrecimento Saudável",
+    "Tráfego Pago",
+    "Design no Canva",
+    "Espanhol Rápido",
 )
-_ONE_TIME_FORMATS = ("ONLINE_COURSE", "EBOOK", "VIDEOS", "AUDIOS", "TEMPLATES", "SOFTWARE",
-                     "ONLINE_EVENT", "BUNDLE")
+_ONE_TIME_FORMATS = (
+    "ONLINE_COURSE",
+    "EBOOK",
+    "VIDEOS",
+    "AUDIOS",
+    "TEMPLATES",
+    "SOFTWARE",
+    "ONLINE_EVENT",
+    "BUNDLE",
+)
 _SUB_FORMATS = ("ONLINE_COURSE", "COMMUNITY", "ONLINE_SERVICE")
 
 
@@ -130,8 +150,21 @@ class Sales:
     st0: array = field(default_factory=lambda: array("B"))  # status at order time
     appr: array = field(default_factory=lambda: array("q"))  # approval time ms, -1 = never
 
-    COLUMNS = ("order", "prod", "offer", "buyer", "pay", "inst", "coupon", "aff", "src", "sub",
-               "rec", "st0", "appr")
+    COLUMNS = (
+        "order",
+        "prod",
+        "offer",
+        "buyer",
+        "pay",
+        "inst",
+        "coupon",
+        "aff",
+        "src",
+        "sub",
+        "rec",
+        "st0",
+        "appr",
+    )
 
     def __len__(self) -> int:
         return len(self.order)
@@ -158,7 +191,7 @@ class Subscriptions:
 
     def sales_of(self, s: int) -> array:
         """The sale indices of subscription ``s`` in recurrence order."""
-        return self.sales_idx[self.sales_ptr[s]:self.sales_ptr[s + 1]]
+        return self.sales_idx[self.sales_ptr[s] : self.sales_ptr[s + 1]]
 
 
 @dataclass
@@ -216,53 +249,61 @@ def _make_products(r: random.Random, seed: int, acct: int, hist_start: int) -> l
                 price = monthly * max(1, period // 30) * (100 - 10 * min(j, 2)) // 100
                 if period == 7:
                     price = monthly // 4
-                plans.append(Plan(
-                    id=r.randint(100_000, 999_999),
-                    code=offer_code(seed, acct, i, 100 + j),
-                    name=f"Plano {PLAN_NAMES[period]}",
-                    period_days=period,
-                    price_cents=price,
-                    max_installments=12 if period >= 360 else 1,
-                    trial_days=7 if r.random() < 0.25 else 0,
-                ))
+                plans.append(
+                    Plan(
+                        id=r.randint(100_000, 999_999),
+                        code=offer_code(seed, acct, i, 100 + j),
+                        name=f"Plano {PLAN_NAMES[period]}",
+                        period_days=period,
+                        price_cents=price,
+                        max_installments=12 if period >= 360 else 1,
+                        trial_days=7 if r.random() < 0.25 else 0,
+                    )
+                )
         else:
             for j in range(r.randint(1, 3)):
                 price = base if j == 0 else base * r.choice((50, 70, 150)) // 100
-                offers.append(Offer(
-                    code=offer_code(seed, acct, i, j),
-                    name="Oferta principal" if j == 0 else f"Oferta {j + 1}",
-                    price_cents=price,
-                    is_main=j == 0,
-                ))
+                offers.append(
+                    Offer(
+                        code=offer_code(seed, acct, i, j),
+                        name="Oferta principal" if j == 0 else f"Oferta {j + 1}",
+                        price_cents=price,
+                        is_main=j == 0,
+                    )
+                )
         coupons = []
         for j in range(r.randint(0, 3)):
             pct = r.choice((10, 15, 20, 30, 50))
-            coupons.append(Coupon(
-                id=r.randint(1_000_000, 9_999_999),
-                code=f"{r.choice(('BLACK', 'PROMO', 'VIP', 'ALUNO', 'LIVE'))}{pct}{j or ''}",
-                discount_pct=pct,
-                status="valid" if j < 2 else "expired",
-                active=j < 2,
-                start_date=hist_start + r.randint(0, 300) * DAY_MS,
-            ))
+            coupons.append(
+                Coupon(
+                    id=r.randint(1_000_000, 9_999_999),
+                    code=f"{r.choice(('BLACK', 'PROMO', 'VIP', 'ALUNO', 'LIVE'))}{pct}{j or ''}",
+                    discount_pct=pct,
+                    status="valid" if j < 2 else "expired",
+                    active=j < 2,
+                    start_date=hist_start + r.randint(0, 300) * DAY_MS,
+                )
+            )
         has_cop = r.random() < 0.35
-        products.append(Product(
-            index=i,
-            id=pid,
-            ucode=uuid_from(seed, acct, 10, i),
-            name=f"{'Clube' if is_sub else 'Curso'} {topics[i]}",
-            status="ACTIVE" if r.random() < 0.85 else r.choice(("PAUSED", "DRAFT")),
-            created_at=hist_start - r.randint(10, 400) * DAY_MS - r.randint(0, DAY_MS),
-            format=r.choice(_SUB_FORMATS if is_sub else _ONE_TIME_FORMATS),
-            is_subscription=is_sub,
-            warranty_days=r.choice((7, 15, 30)),
-            offers=offers,
-            plans=plans,
-            coupons=coupons,
-            coproducer=i if has_cop else -1,
-            coproducer_pct=r.choice((10, 20, 30, 40)) if has_cop else 0,
-            affiliate_pct=r.choice((30, 40, 50)),
-        ))
+        products.append(
+            Product(
+                index=i,
+                id=pid,
+                ucode=uuid_from(seed, acct, 10, i),
+                name=f"{'Clube' if is_sub else 'Curso'} {topics[i]}",
+                status="ACTIVE" if r.random() < 0.85 else r.choice(("PAUSED", "DRAFT")),
+                created_at=hist_start - r.randint(10, 400) * DAY_MS - r.randint(0, DAY_MS),
+                format=r.choice(_SUB_FORMATS if is_sub else _ONE_TIME_FORMATS),
+                is_subscription=is_sub,
+                warranty_days=r.choice((7, 15, 30)),
+                offers=offers,
+                plans=plans,
+                coupons=coupons,
+                coproducer=i if has_cop else -1,
+                coproducer_pct=r.choice((10, 20, 30, 40)) if has_cop else 0,
+                affiliate_pct=r.choice((30, 40, 50)),
+            )
+        )
     return products
 
 
@@ -277,8 +318,21 @@ class _Builder:
         self.ev_st = array("B")
 
     def add(  # noqa: PLR0917 (hot path: positional calls are measurably faster)
-            self, order: int, prod: int, offer: int, buyer: int, pay: int, inst: int,
-            coupon: int, aff: int, src: int, sub: int, rec: int, st0: int, appr: int) -> int:
+        self,
+        order: int,
+        prod: int,
+        offer: int,
+        buyer: int,
+        pay: int,
+        inst: int,
+        coupon: int,
+        aff: int,
+        src: int,
+        sub: int,
+        rec: int,
+        st0: int,
+        appr: int,
+    ) -> int:
         s = self.s
         idx = len(s.order)
         s.order.append(order)
@@ -301,8 +355,9 @@ class _Builder:
         self.ev_sale.append(sale)
         self.ev_st.append(status)
 
-    def lifecycle(self, sale: int, order: int, pay_type: str, warranty_days: int,
-                  overdue_first: bool = False) -> int:
+    def lifecycle(
+        self, sale: int, order: int, pay_type: str, warranty_days: int, overdue_first: bool = False
+    ) -> int:
         """Decide the sale's statuses; record later changes; return (status at order)."""
         rnd = self.r.random
         x = rnd()
@@ -354,8 +409,9 @@ class _Builder:
         if y < 0.06:
             self.event(appr + MIN_MS + int(rnd() * (warranty - 2 * MIN_MS)), sale, en.REFUNDED)
         elif y < 0.066:
-            self.event(appr + MIN_MS + int(rnd() * (warranty - 2 * MIN_MS)), sale,
-                       en.PARTIALLY_REFUNDED)
+            self.event(
+                appr + MIN_MS + int(rnd() * (warranty - 2 * MIN_MS)), sale, en.PARTIALLY_REFUNDED
+            )
         else:
             done = appr + warranty
             self.event(done, sale, en.COMPLETE)
@@ -370,8 +426,9 @@ class _Builder:
         return st0
 
 
-def generate_account(seed: int, number: int, sales: int, now_ms: int,
-                     history_days: int = 1095) -> Account:
+def generate_account(
+    seed: int, number: int, sales: int, now_ms: int, history_days: int = 1095
+) -> Account:
     """Generate account ``acct-<number>`` with exactly ``sales`` sales ordered by ``now_ms``."""
     r = random.Random(f"hotmart-emulator:{seed}:{number}")
     rnd = r.random
@@ -419,8 +476,11 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
         cancel = 0
         unpaid_last = False
         x = rnd()
-        pay = card_pays[int(rnd() * len(card_pays))] if x < 0.85 else (
-            pix_pay if x < 0.95 else billet_pay)
+        pay = (
+            card_pays[int(rnd() * len(card_pays))]
+            if x < 0.85
+            else (pix_pay if x < 0.95 else billet_pay)
+        )
         while True:
             nxt = times[-1] + period
             if rnd() < churn:
@@ -446,8 +506,21 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
         src = _weighted(r, src_cum)
         aff = 1 + int(rnd() * n_aff) if rnd() < 0.1 else 0
         for k, t in enumerate(times, start=1):
-            sale = b.add(t, prod.index, plan_i, buyer, pay if k == 1 else card_pays[0], 1,
-                         NO_COUPON, aff, src, si, k, 0, -1)
+            sale = b.add(
+                t,
+                prod.index,
+                plan_i,
+                buyer,
+                pay if k == 1 else card_pays[0],
+                1,
+                NO_COUPON,
+                aff,
+                src,
+                si,
+                k,
+                0,
+                -1,
+            )
             last = k == len(times)
             if k > 1 and last and unpaid_last:
                 st0 = en.OVERDUE
@@ -475,15 +548,20 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
 
     # --- one-time sales --------------------------------------------------------------
     one_time = [p for p in products if not p.is_subscription]
-    choice_cum = list(itertools.accumulate(
-        (3.0 if o.is_main else 1.0) for p in one_time for o in p.offers))
+    choice_cum = list(
+        itertools.accumulate((3.0 if o.is_main else 1.0) for p in one_time for o in p.offers)
+    )
     choices = [(p, j) for p in one_time for j in range(len(p.offers))]
     past = sales - visible
     hist_len = now_ms - hist_start
     future = round(past * 4 / 3 * (horizon - now_ms) / max(hist_len, 1))
     g = b.s
-    a_order, a_prod, a_offer, a_buyer = (g.order.append, g.prod.append, g.offer.append,
-                                         g.buyer.append)
+    a_order, a_prod, a_offer, a_buyer = (
+        g.order.append,
+        g.prod.append,
+        g.offer.append,
+        g.buyer.append,
+    )
     a_pay, a_inst, a_coupon, a_aff = g.pay.append, g.inst.append, g.coupon.append, g.aff.append
     a_src, a_sub, a_rec, a_appr = g.src.append, g.sub.append, g.rec.append, g.appr.append
     a_st0 = g.st0.append
@@ -541,13 +619,17 @@ def generate_account(seed: int, number: int, sales: int, now_ms: int,
         setattr(g, col, None)
     if len(sub_inv):
         sub_inv.append(-1)  # so that sub_inv[-1] maps "no subscription" to -1
-        out.sub = array("i", itemgetter(*out.sub)(sub_inv) if len(out.sub) > 1 else
-                        [sub_inv[x] for x in out.sub])
+        out.sub = array(
+            "i",
+            itemgetter(*out.sub)(sub_inv) if len(out.sub) > 1 else [sub_inv[x] for x in out.sub],
+        )
     del perm, take
     subs = Subscriptions()
-    for col, arr in zip(Subscriptions.COLUMNS,
-                        (sub_prod, sub_plan, sub_buyer, sub_start, sub_kind, sub_cancel),
-                        strict=True):
+    for col, arr in zip(
+        Subscriptions.COLUMNS,
+        (sub_prod, sub_plan, sub_buyer, sub_start, sub_kind, sub_cancel),
+        strict=True,
+    ):
         setattr(subs, col, array(arr.typecode, [arr[i] for i in sub_perm]))
     # CSR of each subscription's sales; sales are in time order = recurrence order
     counts = array("I", bytes(4 * (len(sub_perm) + 1)))

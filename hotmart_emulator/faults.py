@@ -48,9 +48,11 @@ NULLABLE_PATHS: tuple[tuple[str, ...], ...] = (
     ("trial_info", "trial_period"),
 )
 
-HTML_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body>"
-             b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
-             b"</body></html>")
+HTML_PAGE = (
+    b"<html><head><title>502 Bad Gateway</title></head><body>"
+    b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
+    b"</body></html>"
+)
 
 
 @dataclass(frozen=True)

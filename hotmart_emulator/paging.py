@@ -23,7 +23,8 @@ Query = dict[str, list[str]]
 
 def encode_token(rows: int, page: int) -> str:
     return base64.b64encode(
-        json.dumps({"rows": rows, "page": page}, separators=(",", ":")).encode()).decode()
+        json.dumps({"rows": rows, "page": page}, separators=(",", ":")).encode()
+    ).decode()
 
 
 def decode_token(token: str) -> tuple[int, int]:
@@ -34,8 +35,9 @@ def decode_token(token: str) -> tuple[int, int]:
         if not (isinstance(rows, int) and isinstance(page, int)) or rows < 1 or page < 1:
             raise ValueError(token)
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_token",
-                       "The page_token parameter is invalid or has expired.") from exc
+        raise ApiError(
+            400, "invalid_token", "The page_token parameter is invalid or has expired."
+        ) from exc
     return rows, page
 
 
@@ -47,8 +49,7 @@ def page_request(query: Query, default_size: int) -> tuple[int, int]:
         try:
             size = int(raw[-1])
         except ValueError as exc:
-            raise ApiError(400, "invalid_parameter",
-                           "max_results must be an integer") from exc
+            raise ApiError(400, "invalid_parameter", "max_results must be an integer") from exc
         if size < 1:
             raise ApiError(400, "invalid_parameter", "max_results must be positive")
     page = 1
@@ -61,11 +62,12 @@ def page_request(query: Query, default_size: int) -> tuple[int, int]:
     return size, page
 
 
-def paginate(rows: Sequence[Any], size: int, page: int, with_total: bool = True
-             ) -> tuple[Sequence[Any], dict]:
+def paginate(
+    rows: Sequence[Any], size: int, page: int, with_total: bool = True
+) -> tuple[Sequence[Any], dict]:
     """The slice of ``rows`` for this page and its ``page_info``."""
     start = (page - 1) * size
-    chunk = rows[start:start + size]
+    chunk = rows[start : start + size]
     info: dict = {}
     if with_total:
         info["total_results"] = len(rows)

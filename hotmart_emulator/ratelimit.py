@@ -17,8 +17,9 @@ from collections.abc import Callable
 class RateLimiter:
     """Counts accepted requests per key over the last ``window_s`` seconds."""
 
-    def __init__(self, limit: int, window_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window_s
         self.clock = clock

@@ -30,7 +30,8 @@ class Stats:
                 self.responses[k] += 1
             if account is not None:
                 acct = self.by_account.setdefault(
-                    account, {"requests": Counter(), "responses": Counter()})
+                    account, {"requests": Counter(), "responses": Counter()}
+                )
                 acct["requests"][request] += 1
                 for k in keys:
                     acct["responses"][k] += 1
@@ -40,7 +41,8 @@ class Stats:
             return {
                 "requests": dict(self.requests),
                 "responses": dict(self.responses),
-                "by_account": {a: {"requests": dict(v["requests"]),
-                                   "responses": dict(v["responses"])}
-                               for a, v in self.by_account.items()},
+                "by_account": {
+                    a: {"requests": dict(v["requests"]), "responses": dict(v["responses"])}
+                    for a, v in self.by_account.items()
+                },
             }

@@ -114,8 +114,9 @@ class AccountState:
 class Store:
     """All accounts, the shared clock and a small cache of query results."""
 
-    def __init__(self, seed: int, accounts: int, sales: int, now_ms: int,
-                 history_days: int = 1095) -> None:
+    def __init__(
+        self, seed: int, accounts: int, sales: int, now_ms: int, history_days: int = 1095
+    ) -> None:
         self.seed = seed
         self.now_ms = now_ms
         self.history_days = history_days
@@ -157,13 +158,15 @@ class Store:
             for acct_id, st in self.accounts.items():
                 before = st.visible
                 for sale, frm, to, _t in st.move_to(new_now):
-                    changes.append({
-                        "account_id": acct_id,
-                        "transaction": st.code(sale),
-                        "from": en.TRANSACTION_STATUSES[frm],
-                        "to": en.TRANSACTION_STATUSES[to],
-                        "order_date": st.a.sales.order[sale],
-                    })
+                    changes.append(
+                        {
+                            "account_id": acct_id,
+                            "transaction": st.code(sale),
+                            "from": en.TRANSACTION_STATUSES[frm],
+                            "to": en.TRANSACTION_STATUSES[to],
+                            "order_date": st.a.sales.order[sale],
+                        }
+                    )
                 new_sales += st.visible - before
             self.now_ms = new_now
             self._bump()

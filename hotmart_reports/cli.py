@@ -21,21 +21,41 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reports over the dbt marts built from tap-hotmart data.",
     )
     sub = parser.add_subparsers(dest="report", required=True, metavar="REPORT")
-    p = sub.add_parser("new-orders", help="orders, new buyers, gross revenue and AOV per period",
-                       description=new_orders.__doc__.split("\n\n")[0])
-    p.add_argument("--period", choices=new_orders.PERIODS, default="month",
-                   help="period of each line (default: month)")
-    p.add_argument("--last", type=int, default=None, metavar="N",
-                   help="how many periods up to the latest one (default: 14 days, 8 weeks "
-                        "or 6 months)")
+    p = sub.add_parser(
+        "new-orders",
+        help="orders, new buyers, gross revenue and AOV per period",
+        description=new_orders.__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "--period",
+        choices=new_orders.PERIODS,
+        default="month",
+        help="period of each line (default: month)",
+    )
+    p.add_argument(
+        "--last",
+        type=int,
+        default=None,
+        metavar="N",
+        help="how many periods up to the latest one (default: 14 days, 8 weeks or 6 months)",
+    )
     p.add_argument("--account", metavar="ID", help="only this account_id (e.g. acct-1)")
     p.add_argument("--product", type=int, metavar="ID", help="only this Hotmart product id")
-    p.add_argument("--source", metavar="SRC",
-                   help="only orders whose tracking source is SRC ('(none)' = no source)")
-    p.add_argument("--dsn", metavar="URL",
-                   help="PostgreSQL URL; default: the DBT_POSTGRES_* variables dbt uses")
-    p.add_argument("--schema", default=None,
-                   help="schema of the marts (default: $DBT_POSTGRES_SCHEMA or 'hotmart')")
+    p.add_argument(
+        "--source",
+        metavar="SRC",
+        help="only orders whose tracking source is SRC ('(none)' = no source)",
+    )
+    p.add_argument(
+        "--dsn",
+        metavar="URL",
+        help="PostgreSQL URL; default: the DBT_POSTGRES_* variables dbt uses",
+    )
+    p.add_argument(
+        "--schema",
+        default=None,
+        help="schema of the marts (default: $DBT_POSTGRES_SCHEMA or 'hotmart')",
+    )
     return parser
 
 

@@ -20,8 +20,9 @@ class ReportError(RuntimeError):
     """A problem the person running the report can fix; printed without a traceback."""
 
 
-def connection_kwargs(dsn: str | None = None,
-                      environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def connection_kwargs(
+    dsn: str | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """psycopg.connect() arguments from ``dsn`` or from the ``DBT_POSTGRES_*`` variables."""
     env = os.environ if environ is None else environ
     if dsn:
@@ -47,9 +48,7 @@ def connect(dsn: str | None = None, environ: Mapping[str, str] | None = None):
     try:
         import psycopg  # noqa: PLC0415 - optional dependency (extra "reports")
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ReportError(
-            "psycopg is not installed: pip install 'tap-hotmart[reports]'"
-        ) from exc
+        raise ReportError("psycopg is not installed: pip install 'tap-hotmart[reports]'") from exc
     kwargs = connection_kwargs(dsn, environ)
     conninfo = kwargs.pop("conninfo", "")
     try:

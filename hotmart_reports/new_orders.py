@@ -94,8 +94,13 @@ def fetch(conn, schema: str, filters: Filters) -> list[Row]:
         group by 1, 2
         order by 1, 2 nulls first
     """).format(mart=mart, step=sql.Literal(_STEP[filters.period]))
-    params = {"period": filters.period, "last": filters.last, "account": filters.account,
-              "product": filters.product, "source": filters.source}
+    params = {
+        "period": filters.period,
+        "last": filters.last,
+        "account": filters.account,
+        "product": filters.product,
+        "source": filters.source,
+    }
     try:
         with conn.cursor() as cur:
             cur.execute(query, params)
@@ -120,13 +125,27 @@ def render(rows: list[Row], filters: Filters) -> str:
     if not rows:
         return f"{title}\n\nNo orders in the warehouse yet."
 
-    headers = ("Period", "Currency", "Orders", "New buyers", "First-time", "Returning",
-               "Gross revenue", "AOV")
+    headers = (
+        "Period",
+        "Currency",
+        "Orders",
+        "New buyers",
+        "First-time",
+        "Returning",
+        "Gross revenue",
+        "AOV",
+    )
     body = [
-        (row.period_start.isoformat(), row.currency or "-", fmt_int(row.orders),
-         fmt_int(row.new_buyers), fmt_int(row.first_time_orders),
-         fmt_int(row.returning_orders), fmt_money(row.gross_revenue),
-         fmt_money(row.average_order_value))
+        (
+            row.period_start.isoformat(),
+            row.currency or "-",
+            fmt_int(row.orders),
+            fmt_int(row.new_buyers),
+            fmt_int(row.first_time_orders),
+            fmt_int(row.returning_orders),
+            fmt_money(row.gross_revenue),
+            fmt_money(row.average_order_value),
+        )
         for row in rows
     ]
     totals: dict[str, list] = {}
@@ -140,14 +159,25 @@ def render(rows: list[Row], filters: Filters) -> str:
         t[3] += row.returning_orders
         t[4] += row.gross_revenue
     total_rows = [
-        ("Total", currency, fmt_int(t[0]), fmt_int(t[1]), fmt_int(t[2]), fmt_int(t[3]),
-         fmt_money(t[4]), fmt_money((t[4] / t[0]).quantize(Decimal("0.01")) if t[0] else None))
+        (
+            "Total",
+            currency,
+            fmt_int(t[0]),
+            fmt_int(t[1]),
+            fmt_int(t[2]),
+            fmt_int(t[3]),
+            fmt_money(t[4]),
+            fmt_money((t[4] / t[0]).quantize(Decimal("0.01")) if t[0] else None),
+        )
         for currency, t in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
     ]
     align = "llrrrrrr"
     parts = [title, "", table(headers, body, align)]
     if total_rows:
         parts += ["", table(headers, total_rows, align)]
-    parts += ["", "Orders: approved one-time purchases and first subscription charges, by "
-                  "order date. Amounts are per currency, never added across currencies."]
+    parts += [
+        "",
+        "Orders: approved one-time purchases and first subscription charges, by "
+        "order date. Amounts are per currency, never added across currencies.",
+    ]
     return "\n".join(parts)

@@ -14,8 +14,9 @@ def fmt_money(value: Decimal | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-          align: Sequence[str] | None = None) -> str:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], align: Sequence[str] | None = None
+) -> str:
     """Render ``rows`` under ``headers``; ``align`` is a string of ``l``/``r`` per column."""
     align = align or "l" * len(headers)
     widths = [len(h) for h in headers]
@@ -23,8 +24,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]],
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [cell.rjust(w) if a == "r" else cell.ljust(w)
-                 for cell, w, a in zip(cells, widths, align, strict=True)]
+        parts = [
+            cell.rjust(w) if a == "r" else cell.ljust(w)
+            for cell, w, a in zip(cells, widths, align, strict=True)
+        ]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * w for w in widths)

@@ -11,9 +11,23 @@ from hotmart_emulator import EmulatorServer
 
 SALES = "/payments/api/v1/sales/history"
 ALL_STATUSES = (
-    "APPROVED", "COMPLETE", "CANCELLED", "REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK",
-    "PROTESTED", "BLOCKED", "UNDER_ANALISYS", "PROCESSING_TRANSACTION", "WAITING_PAYMENT",
-    "PRINTED_BILLET", "EXPIRED", "NO_FUNDS", "OVERDUE", "PRE_ORDER", "STARTED",
+    "APPROVED",
+    "COMPLETE",
+    "CANCELLED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "CHARGEBACK",
+    "PROTESTED",
+    "BLOCKED",
+    "UNDER_ANALISYS",
+    "PROCESSING_TRANSACTION",
+    "WAITING_PAYMENT",
+    "PRINTED_BILLET",
+    "EXPIRED",
+    "NO_FUNDS",
+    "OVERDUE",
+    "PRE_ORDER",
+    "STARTED",
 )
 
 
@@ -30,18 +44,28 @@ class Client:
         a = self.account
         r = self.session.post(
             self.emu.tap_config()["auth_url"],
-            params={"grant_type": "client_credentials", "client_id": a["client_id"],
-                    "client_secret": a["client_secret"]},
-            headers={"Authorization": f"Basic {a['basic']}"}, timeout=10)
+            params={
+                "grant_type": "client_credentials",
+                "client_id": a["client_id"],
+                "client_secret": a["client_secret"],
+            },
+            headers={"Authorization": f"Basic {a['basic']}"},
+            timeout=10,
+        )
         assert r.status_code == 200, r.text
         return r.json()["access_token"]
 
     def get(self, path: str, params: object = None) -> requests.Response:
-        return self.session.get(self.emu.url + path, params=params,  # type: ignore[arg-type]
-                                headers={"Authorization": f"Bearer {self.token}"}, timeout=30)
+        return self.session.get(
+            self.emu.url + path,
+            params=params,  # type: ignore[arg-type]
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+        )
 
-    def all_pages(self, path: str, params: list[tuple[str, object]] | None = None,
-                  size: int = 500) -> list[dict]:
+    def all_pages(
+        self, path: str, params: list[tuple[str, object]] | None = None, size: int = 500
+    ) -> list[dict]:
         """Every item of a paginated endpoint, following ``next_page_token``."""
         items: list[dict] = []
         token = None

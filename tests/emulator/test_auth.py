@@ -20,11 +20,16 @@ def _auth_url(emu: EmulatorServer) -> str:
 
 def test_token_with_query_credentials_and_basic(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][0]
-    r = requests.post(_auth_url(emu), params={
-        "grant_type": "client_credentials", "client_id": a["client_id"],
-        "client_secret": a["client_secret"]},
+    r = requests.post(
+        _auth_url(emu),
+        params={
+            "grant_type": "client_credentials",
+            "client_id": a["client_id"],
+            "client_secret": a["client_secret"],
+        },
         headers={"Authorization": f"Basic {a['basic']}", "Content-Type": "application/json"},
-        timeout=10)
+        timeout=10,
+    )
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"access_token", "token_type", "expires_in", "scope", "jti"}
@@ -35,9 +40,15 @@ def test_token_with_query_credentials_and_basic(emu: EmulatorServer) -> None:
 
 def test_token_with_form_body(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][1]
-    r = requests.post(_auth_url(emu), data={
-        "grant_type": "client_credentials", "client_id": a["client_id"],
-        "client_secret": a["client_secret"]}, timeout=10)
+    r = requests.post(
+        _auth_url(emu),
+        data={
+            "grant_type": "client_credentials",
+            "client_id": a["client_id"],
+            "client_secret": a["client_secret"],
+        },
+        timeout=10,
+    )
     assert r.status_code == 200, r.text
     token = r.json()["access_token"]
     r2 = requests.get(emu.url + SALES, headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -49,27 +60,47 @@ def test_token_with_basic_only(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][0]
     basic = base64.b64encode(f"{a['client_id']}:{a['client_secret']}".encode()).decode()
     assert basic == a["basic"]
-    r = requests.post(_auth_url(emu), params={"grant_type": "client_credentials"},
-                      headers={"Authorization": f"Basic {basic}"}, timeout=10)
+    r = requests.post(
+        _auth_url(emu),
+        params={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+        timeout=10,
+    )
     assert r.status_code == 200
 
 
 def test_bad_credentials_are_401_json(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][0]
-    r = requests.post(_auth_url(emu), params={
-        "grant_type": "client_credentials", "client_id": a["client_id"],
-        "client_secret": "wrong"}, timeout=10)
+    r = requests.post(
+        _auth_url(emu),
+        params={
+            "grant_type": "client_credentials",
+            "client_id": a["client_id"],
+            "client_secret": "wrong",
+        },
+        timeout=10,
+    )
     assert r.status_code == 401
     assert set(r.json()) == {"error", "error_description", "error_uri"}
     # a Basic key of another account contradicts the query credentials
     b = emu.tap_config()["accounts"][1]
-    r = requests.post(_auth_url(emu), params={
-        "grant_type": "client_credentials", "client_id": a["client_id"],
-        "client_secret": a["client_secret"]},
-        headers={"Authorization": f"Basic {b['basic']}"}, timeout=10)
+    r = requests.post(
+        _auth_url(emu),
+        params={
+            "grant_type": "client_credentials",
+            "client_id": a["client_id"],
+            "client_secret": a["client_secret"],
+        },
+        headers={"Authorization": f"Basic {b['basic']}"},
+        timeout=10,
+    )
     assert r.status_code == 401
-    r = requests.post(_auth_url(emu), params={"grant_type": "client_credentials"},
-                      headers={"Authorization": "Basic bm90OmFuYWNjb3VudA=="}, timeout=10)
+    r = requests.post(
+        _auth_url(emu),
+        params={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic bm90OmFuYWNjb3VudA=="},
+        timeout=10,
+    )
     assert r.status_code == 401
 
 
@@ -85,9 +116,13 @@ def test_missing_and_invalid_bearer(emu: EmulatorServer) -> None:
 
 
 def test_every_api_endpoint_requires_a_bearer(emu: EmulatorServer) -> None:
-    for path in ("/payments/api/v1/sales/summary", "/payments/api/v1/subscriptions",
-                 "/payments/api/v1/subscriptions/ABCDEFGH/purchases",
-                 "/products/api/v1/products", "/products/api/v1/coupon/product/1"):
+    for path in (
+        "/payments/api/v1/sales/summary",
+        "/payments/api/v1/subscriptions",
+        "/payments/api/v1/subscriptions/ABCDEFGH/purchases",
+        "/products/api/v1/products",
+        "/products/api/v1/coupon/product/1",
+    ):
         assert requests.get(emu.url + path, timeout=10).status_code == 401, path
 
 

@@ -43,9 +43,11 @@ def test_paging_all_statuses_equals_ground_truth(live: EmulatorServer) -> None:
         c = Client(live, idx)
         got = c.all_pages(SALES, all_status_params())
         assert got == live.ground_truth(acct, "sales")
-        for path, entity in (("/payments/api/v1/sales/users", "sale_participants"),
-                             ("/payments/api/v1/sales/commissions", "sale_commissions"),
-                             ("/payments/api/v1/sales/price/details", "sale_price_details")):
+        for path, entity in (
+            ("/payments/api/v1/sales/users", "sale_participants"),
+            ("/payments/api/v1/sales/commissions", "sale_commissions"),
+            ("/payments/api/v1/sales/price/details", "sale_price_details"),
+        ):
             assert c.all_pages(path, all_status_params()) == live.ground_truth(acct, entity)
 
 
@@ -57,8 +59,9 @@ def test_ground_truth_over_http(live: EmulatorServer) -> None:
     summary = _ctl(live, "GET", "ground_truth/acct-1/sales_summary").json()
     total = sum(v["count"] for v in summary["by_status"].values())
     assert total == 1500
-    assert all(isinstance(a, str) for v in summary["by_status"].values()
-               for a in v["amount"].values())
+    assert all(
+        isinstance(a, str) for v in summary["by_status"].values() for a in v["amount"].values()
+    )
     assert _ctl(live, "GET", "ground_truth/acct-1/nope").status_code == 404
     assert _ctl(live, "GET", "ground_truth/acct-9/sales").status_code == 404
 
@@ -66,8 +69,9 @@ def test_ground_truth_over_http(live: EmulatorServer) -> None:
 def test_sales_summary_endpoint_matches_ground_truth(live: EmulatorServer) -> None:
     c = Client(live)
     summary = live.ground_truth("acct-1", "sales_summary")["by_status"]
-    got = c.get("/payments/api/v1/sales/summary", [("transaction_status", "REFUNDED")]
-                ).json()["items"]
+    got = c.get("/payments/api/v1/sales/summary", [("transaction_status", "REFUNDED")]).json()[
+        "items"
+    ]
     by_cur = {i["total_value"]["currency_code"]: i for i in got}
     want = summary["REFUNDED"]["amount"]
     assert set(by_cur) == set(want)
@@ -78,8 +82,10 @@ def test_sales_summary_endpoint_matches_ground_truth(live: EmulatorServer) -> No
 
 def test_advance_reveals_sales_and_status_changes(live: EmulatorServer) -> None:
     c = Client(live)
-    before = {i["purchase"]["transaction"]: i["purchase"]["status"]
-              for i in live.ground_truth("acct-1", "sales")}
+    before = {
+        i["purchase"]["transaction"]: i["purchase"]["status"]
+        for i in live.ground_truth("acct-1", "sales")
+    }
     old_now = live.now_ms
     r = _ctl(live, "POST", "advance", params={"days": 30}).json()
     assert r["now"] == old_now + 30 * DAY == live.now_ms
@@ -89,8 +95,10 @@ def test_advance_reveals_sales_and_status_changes(live: EmulatorServer) -> None:
     changes = [ch for ch in r["status_changes"] if ch["account_id"] == "acct-1"]
     kinds = {(ch["from"], ch["to"]) for ch in changes}
     assert ("APPROVED", "COMPLETE") in kinds
-    assert any(ch["to"] in ("CHARGEBACK", "PROTESTED") and
-               ch["order_date"] < old_now - 35 * DAY for ch in changes)
+    assert any(
+        ch["to"] in ("CHARGEBACK", "PROTESTED") and ch["order_date"] < old_now - 35 * DAY
+        for ch in changes
+    )
     now_status = {i["purchase"]["transaction"]: i["purchase"]["status"] for i in after}
     last_to: dict[str, str] = {}
     first_from: dict[str, str] = {}
@@ -114,41 +122,62 @@ def test_advance_reveals_sales_and_status_changes(live: EmulatorServer) -> None:
 
 
 def test_advance_changes_subscriptions(live: EmulatorServer) -> None:
-    before = {s["subscriber_code"]: s["status"] for s in live.ground_truth("acct-1",
-                                                                            "subscriptions")}
+    before = {
+        s["subscriber_code"]: s["status"] for s in live.ground_truth("acct-1", "subscriptions")
+    }
     live.advance(120)
-    after = {s["subscriber_code"]: s["status"] for s in live.ground_truth("acct-1",
-                                                                           "subscriptions")}
+    after = {
+        s["subscriber_code"]: s["status"] for s in live.ground_truth("acct-1", "subscriptions")
+    }
     assert len(after) > len(before)
     assert any(before[k] == "ACTIVE" and after[k].startswith("CANCELLED") for k in before)
 
 
 def test_inject_refund(live: EmulatorServer) -> None:
     c = Client(live)
-    sale = next(i for i in live.ground_truth("acct-1", "sales")
-                if i["purchase"]["status"] == "COMPLETE")
+    sale = next(
+        i for i in live.ground_truth("acct-1", "sales") if i["purchase"]["status"] == "COMPLETE"
+    )
     code = sale["purchase"]["transaction"]
-    r = _ctl(live, "POST", "inject",
-             json={"account_id": "acct-1", "transaction": code, "status": "REFUNDED"})
+    r = _ctl(
+        live,
+        "POST",
+        "inject",
+        json={"account_id": "acct-1", "transaction": code, "status": "REFUNDED"},
+    )
     assert r.status_code == 200
-    assert r.json() == {"account_id": "acct-1", "transaction": code, "from": "COMPLETE",
-                        "to": "REFUNDED", "order_date": sale["purchase"]["order_date"]}
+    assert r.json() == {
+        "account_id": "acct-1",
+        "transaction": code,
+        "from": "COMPLETE",
+        "to": "REFUNDED",
+        "order_date": sale["purchase"]["order_date"],
+    }
     api = c.get(SALES, {"transaction": code}).json()["items"][0]
     assert api["purchase"]["status"] == "REFUNDED"
-    assert c.get(SALES, {"transaction_status": "REFUNDED",
-                         "start_date": sale["purchase"]["order_date"],
-                         "end_date": sale["purchase"]["order_date"]}).json()["items"] == [api]
+    assert c.get(
+        SALES,
+        {
+            "transaction_status": "REFUNDED",
+            "start_date": sale["purchase"]["order_date"],
+            "end_date": sale["purchase"]["order_date"],
+        },
+    ).json()["items"] == [api]
     truth = {i["purchase"]["transaction"]: i for i in live.ground_truth("acct-1", "sales")}
     assert truth[code] == api
     live.advance(400)  # nothing scheduled overrides an injected status
     truth = {i["purchase"]["transaction"]: i for i in live.ground_truth("acct-1", "sales")}
     assert truth[code]["purchase"]["status"] == "REFUNDED"
-    bad = _ctl(live, "POST", "inject",
-               json={"account_id": "acct-1", "transaction": code, "status": "NOPE"})
+    bad = _ctl(
+        live, "POST", "inject", json={"account_id": "acct-1", "transaction": code, "status": "NOPE"}
+    )
     assert bad.status_code == 400
-    missing = _ctl(live, "POST", "inject",
-                   json={"account_id": "acct-1", "transaction": "HP0100000000000000",
-                         "status": "REFUNDED"})
+    missing = _ctl(
+        live,
+        "POST",
+        "inject",
+        json={"account_id": "acct-1", "transaction": "HP0100000000000000", "status": "REFUNDED"},
+    )
     assert missing.status_code == 404
     incomplete = _ctl(live, "POST", "inject", json={"account_id": "acct-1"})
     assert incomplete.status_code == 400

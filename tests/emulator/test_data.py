@@ -42,8 +42,9 @@ def test_money_is_internally_consistent(emu: EmulatorServer) -> None:
         assert _d(d["fee"]["value"]) == _d(sale["hotmart_fee"]["total"])
         fee = sale["hotmart_fee"]
         assert _d(fee["base"]) + _d(fee["fixed"]) == _d(fee["total"])
-        shares = sum(_d(c["commission"]["value"]) for c in commissions[d["transaction"]][
-            "commissions"])
+        shares = sum(
+            _d(c["commission"]["value"]) for c in commissions[d["transaction"]]["commissions"]
+        )
         assert shares == price - _d(fee["total"])
         coupons += "coupon" in d
     assert coupons > 0
@@ -57,13 +58,22 @@ def test_data_looks_like_a_producer_account(emu: EmulatorServer) -> None:
     buyers = Counter(s["buyer"]["email"] for s in sales)
     assert buyers.most_common(1)[0][1] >= 3  # buyers come back
     statuses = Counter(s["purchase"]["status"] for s in sales)
-    for st in ("COMPLETE", "APPROVED", "REFUNDED", "CHARGEBACK", "NO_FUNDS", "EXPIRED",
-               "CANCELLED", "OVERDUE"):
+    for st in (
+        "COMPLETE",
+        "APPROVED",
+        "REFUNDED",
+        "CHARGEBACK",
+        "NO_FUNDS",
+        "EXPIRED",
+        "CANCELLED",
+        "OVERDUE",
+    ):
         assert statuses[st] > 0, st
     assert len({s["purchase"]["tracking"]["source"] for s in sales}) > 3
     assert any(s["purchase"]["payment"]["installments_number"] > 1 for s in sales)
-    roles = Counter(u["role"] for p in emu.ground_truth("acct-1", "sale_participants")
-                    for u in p["users"])
+    roles = Counter(
+        u["role"] for p in emu.ground_truth("acct-1", "sale_participants") for u in p["users"]
+    )
     assert roles["AFFILIATE"] > 0 and roles["BUYER"] == 2000
     products = emu.ground_truth("acct-1", "products")
     assert 5 <= len(products) <= 12
@@ -81,11 +91,17 @@ def test_non_late_changes_happen_within_60_days_of_the_order() -> None:
     acct = generate_account(seed=3, number=1, sales=5000, now_ms=NOW)
     late = en.LATE_STATUSES
     order = acct.sales.order
-    worst = max((t - order[s]) for t, s, st in zip(acct.ev_t, acct.ev_sale, acct.ev_st,
-                                                    strict=True) if st not in late)
+    worst = max(
+        (t - order[s])
+        for t, s, st in zip(acct.ev_t, acct.ev_sale, acct.ev_st, strict=True)
+        if st not in late
+    )
     assert worst <= 60 * DAY_MS
-    late_gaps = [t - order[s] for t, s, st in zip(acct.ev_t, acct.ev_sale, acct.ev_st,
-                                                  strict=True) if st in late]
+    late_gaps = [
+        t - order[s]
+        for t, s, st in zip(acct.ev_t, acct.ev_sale, acct.ev_st, strict=True)
+        if st in late
+    ]
     assert max(late_gaps) > 90 * DAY_MS  # chargebacks months later exist
     assert max(late_gaps) <= 201 * DAY_MS
 

@@ -23,9 +23,21 @@ def test_sales_history_shape(client: Client) -> None:
     _keys(item["product"], "id", "name")
     _keys(item["buyer"], "name", "ucode", "email")
     p = item["purchase"]
-    _keys(p, "transaction", "order_date", "approved_date", "status", "is_subscription",
-          "commission_as", "price", "payment", "tracking", "warranty_expire_date", "offer",
-          "hotmart_fee")
+    _keys(
+        p,
+        "transaction",
+        "order_date",
+        "approved_date",
+        "status",
+        "is_subscription",
+        "commission_as",
+        "price",
+        "payment",
+        "tracking",
+        "warranty_expire_date",
+        "offer",
+        "hotmart_fee",
+    )
     assert re.fullmatch(r"HP\d{14}", p["transaction"])
     assert isinstance(p["order_date"], int) and p["order_date"] > 1_600_000_000_000
     _keys(p["price"], "value", "currency_code")
@@ -54,25 +66,70 @@ def test_sales_family_shapes(client: Client) -> None:
 def test_subscription_shapes(client: Client) -> None:
     subs = client.get("/payments/api/v1/subscriptions", {"accession_date": 0}).json()
     s = subs["items"][0]
-    _keys(s, "subscriber_code", "subscription_id", "status", "accession_date",
-          "request_date", "trial", "transaction", "plan", "product", "price", "subscriber")
+    _keys(
+        s,
+        "subscriber_code",
+        "subscription_id",
+        "status",
+        "accession_date",
+        "request_date",
+        "trial",
+        "transaction",
+        "plan",
+        "product",
+        "price",
+        "subscriber",
+    )
     _keys(s["plan"], "name", "id", "recurrency_period")
     _keys(s["product"], "id", "name", "ucode")
     assert "total_results" in subs["page_info"]
     summ = client.get("/payments/api/v1/subscriptions/summary").json()
-    _keys(summ["items"][0], "subscriber_code", "subscription_id", "status", "lifetime",
-          "accession_date", "plan", "product", "offer", "last_recurrency",
-          "unpaid_recurrencies", "subscriber")
+    _keys(
+        summ["items"][0],
+        "subscriber_code",
+        "subscription_id",
+        "status",
+        "lifetime",
+        "accession_date",
+        "plan",
+        "product",
+        "offer",
+        "last_recurrency",
+        "unpaid_recurrencies",
+        "subscriber",
+    )
     assert "total_results" not in summ["page_info"]
-    tx = client.get("/payments/api/v1/subscriptions/transactions",
-                    {"transaction_date": 0}).json()["items"][0]
-    _keys(tx, "transaction", "subscriber_code", "subscription_id", "status", "last_update",
-          "product", "plan", "subscriber", "recurrency", "purchase")
+    tx = client.get("/payments/api/v1/subscriptions/transactions", {"transaction_date": 0}).json()[
+        "items"
+    ][0]
+    _keys(
+        tx,
+        "transaction",
+        "subscriber_code",
+        "subscription_id",
+        "status",
+        "last_update",
+        "product",
+        "plan",
+        "subscriber",
+        "recurrency",
+        "purchase",
+    )
     purchases = client.get(
-        f"/payments/api/v1/subscriptions/{s['subscriber_code']}/purchases").json()
+        f"/payments/api/v1/subscriptions/{s['subscriber_code']}/purchases"
+    ).json()
     assert isinstance(purchases, list) and purchases
-    _keys(purchases[0], "transaction", "status", "price", "payment_type", "payment_method",
-          "recurrency_number", "under_warranty", "purchase_subscription")
+    _keys(
+        purchases[0],
+        "transaction",
+        "status",
+        "price",
+        "payment_type",
+        "payment_method",
+        "recurrency_number",
+        "under_warranty",
+        "purchase_subscription",
+    )
     assert purchases[0]["transaction"] == s["transaction"]
     assert [p["recurrency_number"] for p in purchases] == list(range(1, len(purchases) + 1))
     assert client.get("/payments/api/v1/subscriptions/NOPE0000/purchases").status_code == 404
@@ -89,8 +146,17 @@ def test_recurrences_are_their_own_sales(client: Client) -> None:
 
 def test_products_offers_plans_coupons(client: Client) -> None:
     products = client.get("/products/api/v1/products").json()["items"]
-    _keys(products[0], "id", "name", "ucode", "status", "created_at", "format",
-          "is_subscription", "warranty_period")
+    _keys(
+        products[0],
+        "id",
+        "name",
+        "ucode",
+        "status",
+        "created_at",
+        "format",
+        "is_subscription",
+        "warranty_period",
+    )
     assert {p["warranty_period"] for p in products} <= {7, 15, 30}
     sub = next(p for p in products if p["is_subscription"])
     one = next(p for p in products if not p["is_subscription"])
@@ -117,19 +183,22 @@ def test_trap_sales_default_to_approved_and_complete(client: Client) -> None:
     truth = client.emu.ground_truth("acct-1", "sales")
     default = client.all_pages(SALES)
     assert {i["purchase"]["status"] for i in default} == {"APPROVED", "COMPLETE"}
-    assert len(default) == sum(i["purchase"]["status"] in ("APPROVED", "COMPLETE")
-                               for i in truth)
+    assert len(default) == sum(i["purchase"]["status"] in ("APPROVED", "COMPLETE") for i in truth)
     assert len(default) < len(truth)
-    for path in ("/payments/api/v1/sales/users", "/payments/api/v1/sales/commissions",
-                 "/payments/api/v1/sales/price/details"):
+    for path in (
+        "/payments/api/v1/sales/users",
+        "/payments/api/v1/sales/commissions",
+        "/payments/api/v1/sales/price/details",
+    ):
         assert client.get(path).json()["page_info"]["total_results"] == len(default), path
 
 
 def test_trap_repeated_transaction_status(client: Client) -> None:
     truth = client.emu.ground_truth("acct-1", "sales")
     want = [i for i in truth if i["purchase"]["status"] in ("REFUNDED", "CHARGEBACK")]
-    got = client.all_pages(SALES, [("transaction_status", "REFUNDED"),
-                                   ("transaction_status", "CHARGEBACK")])
+    got = client.all_pages(
+        SALES, [("transaction_status", "REFUNDED"), ("transaction_status", "CHARGEBACK")]
+    )
     assert got == want and want
 
 
@@ -141,20 +210,19 @@ def test_trap_transaction_filter_shows_any_status(client: Client) -> None:
     assert body["items"] == [refunded]
     other = client.emu.tap_config()["accounts"]
     assert other  # another account's code is not visible from this account
-    assert client.get(SALES, {"transaction": code.replace("HP01", "HP02", 1)}
-                      ).json()["items"] == []
+    assert client.get(SALES, {"transaction": code.replace("HP01", "HP02", 1)}).json()["items"] == []
 
 
 def test_order_date_filter_is_inclusive(client: Client) -> None:
     truth = client.emu.ground_truth("acct-1", "sales")
     target = truth[len(truth) // 2]["purchase"]
     od = target["order_date"]
-    got = client.get(SALES, [("start_date", od), ("end_date", od), *all_status_params()]
-                     ).json()["items"]
+    got = client.get(SALES, [("start_date", od), ("end_date", od), *all_status_params()]).json()[
+        "items"
+    ]
     assert target["transaction"] in [i["purchase"]["transaction"] for i in got]
     lo, hi = od - 10 * DAY, od
-    window = client.all_pages(SALES, [("start_date", lo), ("end_date", hi),
-                                      *all_status_params()])
+    window = client.all_pages(SALES, [("start_date", lo), ("end_date", hi), *all_status_params()])
     assert window == [i for i in truth if lo <= i["purchase"]["order_date"] <= hi]
 
 
@@ -169,8 +237,9 @@ def test_trap_subscriptions_last_30_days(client: Client) -> None:
     assert everything == truth
     statuses = {s["status"] for s in truth}
     assert {"ACTIVE", "CANCELLED_BY_CUSTOMER"} <= statuses
-    active = client.all_pages("/payments/api/v1/subscriptions",
-                              [("accession_date", 0), ("status", "ACTIVE")])
+    active = client.all_pages(
+        "/payments/api/v1/subscriptions", [("accession_date", 0), ("status", "ACTIVE")]
+    )
     assert active == [s for s in truth if s["status"] == "ACTIVE"]
 
 
@@ -186,11 +255,13 @@ def test_trap_subscription_transactions_last_30_days(client: Client) -> None:
 
 
 def test_unknown_enum_values_are_400_invalid_parameter(client: Client) -> None:
-    cases = [(SALES, {"transaction_status": "FOO"}),
-             ("/payments/api/v1/subscriptions", {"status": "CANCELLED_BY_BUYER"}),
-             ("/payments/api/v1/subscriptions/transactions", {"subscription_status": "X"}),
-             (SALES, {"payment_type": "CASH"}),
-             (SALES, {"start_date": "yesterday"})]
+    cases = [
+        (SALES, {"transaction_status": "FOO"}),
+        ("/payments/api/v1/subscriptions", {"status": "CANCELLED_BY_BUYER"}),
+        ("/payments/api/v1/subscriptions/transactions", {"subscription_status": "X"}),
+        (SALES, {"payment_type": "CASH"}),
+        (SALES, {"start_date": "yesterday"}),
+    ]
     for path, params in cases:
         r = client.get(path, params)
         assert r.status_code == 400, (path, params)
@@ -221,8 +292,9 @@ def test_summary_follows_the_default_filter(client: Client) -> None:
 def test_unknown_path_and_method(client: Client) -> None:
     r = client.get("/payments/api/v1/nothing-here")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
-    r = client.session.post(client.emu.url + SALES,
-                            headers={"Authorization": f"Bearer {client.token}"}, timeout=10)
+    r = client.session.post(
+        client.emu.url + SALES, headers={"Authorization": f"Bearer {client.token}"}, timeout=10
+    )
     assert r.status_code == 405
 
 

@@ -29,9 +29,12 @@ class RetryingClient:
 
     def _token(self) -> requests.Response:
         a = self.account
-        return requests.post(self.emu.tap_config()["auth_url"],
-                             params={"grant_type": "client_credentials"},
-                             headers={"Authorization": f"Basic {a['basic']}"}, timeout=10)
+        return requests.post(
+            self.emu.tap_config()["auth_url"],
+            params={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {a['basic']}"},
+            timeout=10,
+        )
 
     def _with_retries(self, call):
         for _attempt in range(5):
@@ -64,8 +67,11 @@ class RetryingClient:
         while True:
             p = [*params, ("max_results", 100)] + ([("page_token", token)] if token else [])
             url = f"{self.emu.url}{path}?{urlencode(p)}"
-            body = self._with_retries(lambda url=url: requests.get(
-                url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10))
+            body = self._with_retries(
+                lambda url=url: requests.get(
+                    url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10
+                )
+            )
             items.extend(body["items"])
             token = body["page_info"].get("next_page_token")
             if not token:
@@ -74,8 +80,7 @@ class RetryingClient:
 
 @pytest.fixture(scope="module")
 def flaky() -> Iterator[EmulatorServer]:
-    with EmulatorServer(seed=5, accounts=1, sales=3000, faults="flaky",
-                        rate_limit=100_000) as emu:
+    with EmulatorServer(seed=5, accounts=1, sales=3000, faults="flaky", rate_limit=100_000) as emu:
         yield emu
 
 
@@ -104,8 +109,9 @@ def test_flaky_client_with_retries_gets_exact_ground_truth(flaky: EmulatorServer
     client = RetryingClient(flaky)
     got = client.all_pages(SALES, all_status_params())
     truth = flaky.ground_truth("acct-1", "sales")
-    assert [i["purchase"]["transaction"] for i in got] == \
-        [i["purchase"]["transaction"] for i in truth]
+    assert [i["purchase"]["transaction"] for i in got] == [
+        i["purchase"]["transaction"] for i in truth
+    ]
     by_code = {i["purchase"]["transaction"]: i for i in truth}
     extra = nulls = 0
     for item in got:
@@ -128,8 +134,11 @@ def test_every_fault_kind_happens_over_http(flaky: EmulatorServer) -> None:
     for n in range(400):
         conn = http.client.HTTPConnection("127.0.0.1", flaky.port, timeout=10)
         try:
-            conn.request("GET", f"{SALES}?max_results=1&n={n}",
-                         headers={"Authorization": f"Bearer {client.token}"})
+            conn.request(
+                "GET",
+                f"{SALES}?max_results=1&n={n}",
+                headers={"Authorization": f"Bearer {client.token}"},
+            )
             r = conn.getresponse()
             body = r.read()
             ctype = r.getheader("Content-Type")
@@ -143,8 +152,7 @@ def test_every_fault_kind_happens_over_http(flaky: EmulatorServer) -> None:
                 kinds["html"] += 1
             else:
                 kinds[str(r.status)] += 1
-                assert json.loads(body)["error"] in ("internal_server_error",
-                                                     "too_many_requests")
+                assert json.loads(body)["error"] in ("internal_server_error", "too_many_requests")
                 if r.status == 429:
                     assert r.getheader("RateLimit-Reset") == "1"
         except (http.client.RemoteDisconnected, ConnectionError):
@@ -164,8 +172,11 @@ def test_flaky_token_lifetime_is_short(flaky: EmulatorServer) -> None:
     assert client.token
     a = flaky.tap_config()["accounts"][0]
     for _ in range(5):
-        r = requests.post(flaky.tap_config()["auth_url"] + "?grant_type=client_credentials",
-                          headers={"Authorization": f"Basic {a['basic']}"}, timeout=10)
+        r = requests.post(
+            flaky.tap_config()["auth_url"] + "?grant_type=client_credentials",
+            headers={"Authorization": f"Basic {a['basic']}"},
+            timeout=10,
+        )
         if r.status_code == 200 and r.headers["Content-Type"].startswith("application/json"):
             try:
                 assert r.json()["expires_in"] == 20

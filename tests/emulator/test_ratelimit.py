@@ -10,8 +10,13 @@ from hotmart_emulator import EmulatorServer
 
 from .conftest import SALES, Client
 
-HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
-           "X-RateLimit-Limit-Minute", "X-RateLimit-Remaining-Minute")
+HEADERS = (
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Limit-Minute",
+    "X-RateLimit-Remaining-Minute",
+)
 
 
 def test_rate_limit_headers_and_429() -> None:

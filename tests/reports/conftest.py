@@ -63,8 +63,9 @@ def find_executable(name: str, env_var: str, meltano_path: str | None = None) ->
 
 def _load_warehouse_module():
     """scripts/warehouse.py is not a package: load it by path (the code users run)."""
-    spec = importlib.util.spec_from_file_location("hotmart_warehouse", ROOT / "scripts" /
-                                                  "warehouse.py")
+    spec = importlib.util.spec_from_file_location(
+        "hotmart_warehouse", ROOT / "scripts" / "warehouse.py"
+    )
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     sys.modules[spec.name] = module  # dataclasses look their module up while being built
@@ -89,8 +90,10 @@ class Pipeline:
         import psycopg  # noqa: PLC0415 - the reports extra
 
         return psycopg.connect(
-            host=self.env["DBT_POSTGRES_HOST"], port=int(self.env["DBT_POSTGRES_PORT"]),
-            user=self.env["DBT_POSTGRES_USER"], dbname=self.env["DBT_POSTGRES_DATABASE"],
+            host=self.env["DBT_POSTGRES_HOST"],
+            port=int(self.env["DBT_POSTGRES_PORT"]),
+            user=self.env["DBT_POSTGRES_USER"],
+            dbname=self.env["DBT_POSTGRES_DATABASE"],
             password=self.env.get("DBT_POSTGRES_PASSWORD") or None,
             passfile=self.env.get("PGPASSFILE"),
         )
@@ -101,30 +104,39 @@ class Pipeline:
 
 def _run(cmd: list, env: dict[str, str], log: Path, **kwargs) -> subprocess.CompletedProcess:
     with log.open("w") as err:
-        proc = subprocess.run([str(c) for c in cmd], env=env, stderr=err, check=False,
-                              **kwargs)
+        proc = subprocess.run([str(c) for c in cmd], env=env, stderr=err, check=False, **kwargs)
     if proc.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-        pytest.fail(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); last lines of "
-                    f"{log}:\n{tail}")
+        pytest.fail(
+            f"{Path(cmd[0]).name} failed (exit {proc.returncode}); last lines of {log}:\n{tail}"
+        )
     return proc
 
 
 #: Rates for the conversion test: USD changes on 2026-06-01, ARS has no rate at all.
 RATES_TABLE = "fx.rates_to_brl"
-RATES = [("2020-01-01", "USD", "5.2632"), ("2026-06-01", "USD", "5.5"),
-         ("2020-01-01", "EUR", "5.7143")]
+RATES = [
+    ("2020-01-01", "USD", "5.2632"),
+    ("2026-06-01", "USD", "5.5"),
+    ("2020-01-01", "EUR", "5.7143"),
+]
 
 
 def _create_rates_table(connection) -> None:
     import psycopg  # noqa: PLC0415
 
-    with psycopg.connect(host=connection.host, port=connection.port, user=connection.user,
-                         dbname=connection.database, passfile=str(connection.passfile),
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        host=connection.host,
+        port=connection.port,
+        user=connection.user,
+        dbname=connection.database,
+        passfile=str(connection.passfile),
+        autocommit=True,
+    ) as conn:
         conn.execute("create schema if not exists fx")
-        conn.execute(f"create table {RATES_TABLE} "
-                     "(rate_date date, currency_code text, rate numeric)")
+        conn.execute(
+            f"create table {RATES_TABLE} (rate_date date, currency_code text, rate numeric)"
+        )
         with conn.cursor() as cur:
             cur.executemany(f"insert into {RATES_TABLE} values (%s, %s, %s)", RATES)
 
@@ -134,8 +146,11 @@ def _pick(items: list[dict], *, subscription: bool) -> str:
     for item in items:
         p = item["purchase"]
         renewal = (p.get("recurrency_number") or 0) > 1
-        if p["status"] == "COMPLETE" and bool(p.get("is_subscription")) == subscription and (
-                renewal or not subscription):
+        if (
+            p["status"] == "COMPLETE"
+            and bool(p.get("is_subscription")) == subscription
+            and (renewal or not subscription)
+        ):
             return p["transaction"]
     raise AssertionError("no COMPLETE sale to refund in the emulator data")
 
@@ -146,38 +161,64 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     from hotmart_emulator import EmulatorServer  # noqa: PLC0415
 
     tap = find_executable("tap-hotmart", "HOTMART_TAP")
-    target = find_executable("target-postgres", "HOTMART_TARGET_POSTGRES",
-                             ".meltano/loaders/target-postgres/venv/bin/target-postgres")
-    dbt = find_executable("dbt", "HOTMART_DBT",
-                          ".meltano/utilities/dbt-postgres/venv/bin/dbt")
+    target = find_executable(
+        "target-postgres",
+        "HOTMART_TARGET_POSTGRES",
+        ".meltano/loaders/target-postgres/venv/bin/target-postgres",
+    )
+    dbt = find_executable("dbt", "HOTMART_DBT", ".meltano/utilities/dbt-postgres/venv/bin/dbt")
     work = tmp_path_factory.mktemp("reports")
     warehouse = _load_warehouse_module().EmbeddedWarehouse(work / "postgres")
     timings: dict[str, float] = {}
     started = time.monotonic()
     connection = warehouse.start()
     try:
-        env = {**os.environ, **connection.env(), "DBT_POSTGRES_SCHEMA": MART_SCHEMA,
-               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_TARGET": "dev"}
+        env = {
+            **os.environ,
+            **connection.env(),
+            "DBT_POSTGRES_SCHEMA": MART_SCHEMA,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_TARGET": "dev",
+        }
         timings["warehouse"] = time.monotonic() - started
         target_config = work / "target.json"
-        target_config.write_text(json.dumps({
-            "host": connection.host, "port": connection.port, "user": connection.user,
-            "password": "", "database": connection.database,
-            "default_target_schema": "hotmart_raw", "add_record_metadata": True,
-        }))
+        target_config.write_text(
+            json.dumps(
+                {
+                    "host": connection.host,
+                    "port": connection.port,
+                    "user": connection.user,
+                    "password": "",
+                    "database": connection.database,
+                    "default_target_schema": "hotmart_raw",
+                    "add_record_metadata": True,
+                }
+            )
+        )
 
         def extract_load(tap_config: Path, name: str) -> None:
             t0 = time.monotonic()
             with (work / f"{name}-tap.log").open("w") as tap_log:
-                tap_proc = subprocess.Popen([str(tap), "--config", str(tap_config)],
-                                            stdout=subprocess.PIPE, stderr=tap_log, env=env)
+                tap_proc = subprocess.Popen(
+                    [str(tap), "--config", str(tap_config)],
+                    stdout=subprocess.PIPE,
+                    stderr=tap_log,
+                    env=env,
+                )
                 assert tap_proc.stdout is not None
-                _run([target, "--config", target_config], env, work / f"{name}-target.log",
-                     stdin=tap_proc.stdout, stdout=subprocess.DEVNULL)
+                _run(
+                    [target, "--config", target_config],
+                    env,
+                    work / f"{name}-target.log",
+                    stdin=tap_proc.stdout,
+                    stdout=subprocess.DEVNULL,
+                )
                 tap_proc.stdout.close()
                 if tap_proc.wait() != 0:
-                    pytest.fail(f"tap-hotmart failed (exit {tap_proc.returncode}); see "
-                                f"{work / f'{name}-tap.log'}")
+                    pytest.fail(
+                        f"tap-hotmart failed (exit {tap_proc.returncode}); see "
+                        f"{work / f'{name}-tap.log'}"
+                    )
             timings[name] = time.monotonic() - t0
 
         def dbt_build(name: str, schema: str, *select: str, dbt_vars: str = "") -> Path:
@@ -186,10 +227,24 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             # cautious: skip tests that also need models outside the selection
             args = ["--select", *select, "--indirect-selection", "cautious"] if select else []
             args += ["--vars", dbt_vars] if dbt_vars else []
-            _run([dbt, "build", "--project-dir", TRANSFORM, "--profiles-dir",
-                  TRANSFORM / "profiles", "--target-path", dbt_target, "--log-path",
-                  work / f"{name}-logs", *args], {**env, "DBT_POSTGRES_SCHEMA": schema},
-                 work / f"{name}.log", stdout=subprocess.DEVNULL)
+            _run(
+                [
+                    dbt,
+                    "build",
+                    "--project-dir",
+                    TRANSFORM,
+                    "--profiles-dir",
+                    TRANSFORM / "profiles",
+                    "--target-path",
+                    dbt_target,
+                    "--log-path",
+                    work / f"{name}-logs",
+                    *args,
+                ],
+                {**env, "DBT_POSTGRES_SCHEMA": schema},
+                work / f"{name}.log",
+                stdout=subprocess.DEVNULL,
+            )
             timings[name] = time.monotonic() - t0
             return dbt_target
 
@@ -221,10 +276,22 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             extract_load(tap_config, "rerun_extract_load")
             # ... and the optional conversion to a reporting currency, from a user's table
             _create_rates_table(connection)
-            dbt_build("rerun_build", RERUN_SCHEMA, "+hotmart__orders", dbt_vars=json.dumps(
-                {"hotmart_reporting_currency": "BRL", "hotmart_exchange_rates": RATES_TABLE}))
-        yield Pipeline(env=env, ground_truth=ground_truth, dbt_results=results,
-                       timings=timings, refunded=refunded, refunded_at_ms=refunded_at_ms,
-                       reload_started_at=before_reload)
+            dbt_build(
+                "rerun_build",
+                RERUN_SCHEMA,
+                "+hotmart__orders",
+                dbt_vars=json.dumps(
+                    {"hotmart_reporting_currency": "BRL", "hotmart_exchange_rates": RATES_TABLE}
+                ),
+            )
+        yield Pipeline(
+            env=env,
+            ground_truth=ground_truth,
+            dbt_results=results,
+            timings=timings,
+            refunded=refunded,
+            refunded_at_ms=refunded_at_ms,
+            reload_started_at=before_reload,
+        )
     finally:
         warehouse.stop()

@@ -18,8 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 TIMEZONE = ZoneInfo("America/Sao_Paulo")
-APPROVED_EVER = {"APPROVED", "COMPLETE", "REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK",
-                 "PROTESTED"}
+APPROVED_EVER = {
+    "APPROVED",
+    "COMPLETE",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "CHARGEBACK",
+    "PROTESTED",
+}
 LOST = {"REFUNDED", "CHARGEBACK", "PROTESTED"}
 KEEPS_PERIOD = {"APPROVED", "COMPLETE", "PARTIALLY_REFUNDED"}
 CENT = Decimal("0.01")
@@ -145,8 +151,9 @@ def _months(first: date, last: date) -> Iterable[date]:
         m = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def monthly_mrr(sales: Items, subscriptions: Items,
-                transactions: Items) -> dict[tuple, tuple[int, Decimal]]:
+def monthly_mrr(
+    sales: Items, subscriptions: Items, transactions: Items
+) -> dict[tuple, tuple[int, Decimal]]:
     """(account, month, currency) -> (active subscribers, MRR), for months with any MRR.
 
     A subscription counts at the month end (or at the as-of instant for the current month)
@@ -165,8 +172,9 @@ def monthly_mrr(sales: Items, subscriptions: Items,
             sale = by_tx[t["transaction"]]
             p = sale["purchase"]
             if p["status"] in KEEPS_PERIOD:
-                charges[t["subscriber_code"]].append((p["order_date"], amount(p["price"]),
-                                                      p["price"]["currency_code"]))
+                charges[t["subscriber_code"]].append(
+                    (p["order_date"], amount(p["price"]), p["price"]["currency_code"])
+                )
         for code, kept in charges.items():
             sub = subs[code]
             period = sub["plan"]["recurrency_period"]
@@ -174,9 +182,12 @@ def monthly_mrr(sales: Items, subscriptions: Items,
             first = min(local_month(c[0]) for c in kept)
             for month in _months(first, last_month):
                 at = min(_month_end(month), now)
-                covering = [c for c in kept
-                            if to_utc(c[0]) < at
-                            and to_utc(c[0]) + timedelta(days=period + MRR_GRACE_DAYS) > at]
+                covering = [
+                    c
+                    for c in kept
+                    if to_utc(c[0]) < at
+                    and to_utc(c[0]) + timedelta(days=period + MRR_GRACE_DAYS) > at
+                ]
                 if not covering:
                     continue
                 _charge_ms, value, currency = max(covering)

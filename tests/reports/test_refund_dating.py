@@ -16,11 +16,14 @@ pytestmark = pytest.mark.e2e
 
 def _refund(pipeline, transaction: str) -> tuple:
     with pipeline.connect() as conn:
-        row = conn.execute("""
+        row = conn.execute(
+            """
             select status, refund_date_basis, refund_event_at
             from hotmart_rerun.hotmart__orders
             where account_id = 'acct-1' and transaction_id = %s
-        """, (transaction,)).fetchone()
+        """,
+            (transaction,),
+        ).fetchone()
     assert row is not None, f"{transaction} missing from the second build"
     return row
 
@@ -41,10 +44,12 @@ def test_subscription_refund_is_dated_by_hotmart(pipeline) -> None:
 
 def test_refunds_already_there_at_the_first_load_fall_back_to_order_date(pipeline) -> None:
     with pipeline.connect() as conn:
-        bases = dict(conn.execute("""
+        bases = dict(
+            conn.execute("""
             select refund_date_basis, count(*) from hotmart.hotmart__orders
             where refund_date_basis is not null group by 1
-        """).fetchall())
+        """).fetchall()
+        )
     # one-time refunds seen at the first load have no better date than the order
     assert bases.get("order_date", 0) > 0
     # recurrences refunded before the first load still carry Hotmart's own date
