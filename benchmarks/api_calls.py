@@ -7,7 +7,11 @@ records of every endpoint are listed, so the overhead can be traced: a date-wind
 endpoint pays about one partial page per window, the product children one request per
 product, and the token one request per account.
 
-    python -m benchmarks.api_calls [--sales 100000]
+    python -m benchmarks.api_calls [--sales 100000] [--start-date 2011-01-01] [--set KEY=VALUE]
+
+`--start-date` reads from that date instead of the emulator's first sale (the tap's
+default is 2011-01-01: a producer's history usually starts years later); `--set` passes
+a tap setting, e.g. `--set max_window_days=30` for fixed 30-day windows.
 """
 
 from __future__ import annotations
@@ -58,20 +62,30 @@ def report(label: str, records: Counter, stats: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sales", type=int, default=100_000)
+    parser.add_argument("--start-date", help="read from this date (default: the first sale)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a tap setting (integer value)")  # fmt: skip
     args = parser.parse_args()
-    banner(f"api_calls --sales {args.sales:,}")
+    settings: dict[str, object] = {
+        key: int(value) for key, value in (item.split("=", 1) for item in args.set)
+    }
+    if args.start_date:
+        settings["start_date"] = args.start_date
+    banner(f"api_calls --sales {args.sales:,} {json.dumps(settings)}")
     with (
         tempfile.TemporaryDirectory() as tmp_name,
         EmulatorProcess(seed=4, accounts=1, sales=args.sales) as emu,
     ):
         tmp = Path(tmp_name)
         emu.reset_stats()
-        records, state = sync(config_for(emu, tmp / "config.json"), None, tmp)
+        config_file = config_for(emu, tmp / "config.json", **settings)
+        records, state = sync(config_file, None, tmp)
         report("full sync, all streams", records, emu.stats())
         for days in (1, 30):
             emu.advance(days)
             emu.reset_stats()
-            records, state = sync(config_for(emu, tmp / "config.json"), state, tmp)
+            config_file = config_for(emu, tmp / "config.json", **settings)
+            records, state = sync(config_file, state, tmp)
             report(f"incremental after {days} day(s), all streams", records, emu.stats())
 
 

@@ -35,6 +35,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
+from tap_hotmart import history_start
 from tap_hotmart.errors import PagingLoopError, QueryTimeoutError
 from tap_hotmart.http import decode_items
 from tap_hotmart.progress import WindowProgress
@@ -345,10 +346,11 @@ class DateWindowStream(HotmartStream):
         assert context is not None
         account_id = context["account_id"]
         client = self.hotmart_tap.client(account_id)
-        history_start = self.hotmart_tap.start_date
-        start = self._resume_from(context) or history_start
+        start_date = self.hotmart_tap.start_date
+        history_from = history_start.history_start(self.tap_state, context, start_date)
+        start = self._resume_from(context) or history_from
         end = self.hotmart_tap.sync_end
-        if self.sweep_filters and start > history_start:
+        if self.sweep_filters and start > history_from:
             # Refunds and chargebacks reach sales of any age; a lookback cannot cover
             # them, so the history before it is swept for those statuses only (few rows:
             # wide windows from the start).
@@ -356,17 +358,24 @@ class DateWindowStream(HotmartStream):
                 "%s [%s]: sweeping %s..%s for refunds and chargebacks",
                 self.name,
                 account_id,
-                f"{history_start:%Y-%m-%d}",
+                f"{history_from:%Y-%m-%d}",
                 f"{start:%Y-%m-%d}",
             )
-            sweep = self._planner(history_start, start, wide=True)
+            sweep = self._planner(history_from, start, wide=True)
             for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
                 yield from records
+        # Only a read of every status from start_date can tell where the history starts.
+        searching = self.name == history_start.MARK_STREAM and start == start_date
         planner = self._planner(start, end, wide=self.starts_wide)
         for window, records in self._fetch_in_order(
             client, planner, self.request_params(context), context
         ):
             yield from records
+            if searching and records.count:
+                searching = False
+                if self.selected:
+                    state = self.get_context_state(context)
+                    history_start.mark(state, window.start, start_date)
             self._complete_window(context, window)
 
     def _resume_from(self, context: Context) -> datetime | None:
@@ -397,7 +406,7 @@ class DateWindowStream(HotmartStream):
 
     def _fetch_in_order(
         self, client: AccountClient, planner: WindowPlanner, params: Params, context: Context
-    ) -> Iterator[tuple[Window, Iterator[Record]]]:
+    ) -> Iterator[tuple[Window, _WindowDrain]]:
         """Fetch up to `concurrency` windows at once; hand them out in window order.
 
         Each window's records must be consumed before the next window is asked for. The
@@ -446,8 +455,9 @@ class DateWindowStream(HotmartStream):
                         budget=budget,
                         planner=planner,
                         sized=sized,
+                        progress=progress,
                     )
-                    yield window, drain.records(progress)
+                    yield window, drain
             finally:
                 cancel.set()
 
@@ -528,6 +538,9 @@ class _WindowDrain:
     planner: WindowPlanner
     #: Called once with the window's density (a span and its record count).
     sized: Callable[[Window, int], None] | None
+    progress: WindowProgress
+    #: Records emitted so far (all of the window's once iterated to the end).
+    count: int = 0
 
     def _report_size(self, span: Window, records: int) -> None:
         """Tell the planner how dense this window is, once."""
@@ -535,9 +548,8 @@ class _WindowDrain:
             sized, self.sized = self.sized, None
             sized(span, records)
 
-    def records(self, progress: WindowProgress) -> Iterator[Record]:
+    def __iter__(self) -> Iterator[Record]:
         stream, window = self.stream, self.window
-        count = 0
         page_number = 0
         window_end = window.end.isoformat()
         while True:
@@ -559,12 +571,12 @@ class _WindowDrain:
                 for record in records:
                     record[stream.window_field] = window_end
             page_number += 1
-            count += len(records)
+            self.count += len(records)
             if page_number % PROGRESS_EVERY_PAGES == 0:
-                progress.page(window.label(), count, total)
+                self.progress.page(window.label(), self.count, total)
             yield from records
-        self._report_size(window, count)
-        progress.window_done(window, count)
+        self._report_size(window, self.count)
+        self.progress.window_done(window, self.count)
 
 
 def _parse_iso(value: str) -> datetime:

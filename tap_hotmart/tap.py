@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import requests
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
@@ -109,6 +109,17 @@ class TapHotmart(Tap):
 
     def discover_streams(self) -> list[HotmartStream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    @property
+    def streams(self) -> dict[str, Stream]:
+        """The streams in `STREAM_TYPES` order (the SDK sorts them by name).
+
+        `sales` goes first: on a first run it finds where the account's history starts
+        (`history_start`), which spares every later stream the empty years.
+        """
+        streams = super().streams
+        ordered = sorted(streams.values(), key=lambda stream: STREAM_TYPES.index(type(stream)))
+        return {stream.name: stream for stream in ordered}
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, validate_config=validate_config, **kwargs)

@@ -39,7 +39,7 @@ RUN_DIR = demo.PROJECT_ROOT / ".meltano" / "run"
 
 #: (name, log pattern that arms the kill, which occurrence (low, high), extra delay (s))
 KILL_POINTS: list[tuple[str, str, tuple[int, int], float]] = [
-    ("extracting", r"tap-hotmart-demo \w+ \[acct-\d\] window \d+/\d+ .* done", (10, 80), 0.2),
+    ("extracting", r"tap-hotmart-demo \w+ \[acct-\d\] window \d+ .* done", (10, 80), 0.2),
     ("loading a batch mid-run", r"target-postgres Target sink for '\w+' is full", (1, 4), 0.3),
     ("final load", r"target-postgres Reader 'target-postgres' completed processing", (1, 1), 0.8),
 ]

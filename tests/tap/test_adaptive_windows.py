@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hotmart_emulator import EmulatorServer
+from tap_hotmart import history_start
 from tests.support.singer import run_tap
 from tests.tap.test_sync import tap_config
 
 SALES_HISTORY = "GET /payments/api/v1/sales/history"
 SALES_USERS = "GET /payments/api/v1/sales/users"
+SUBSCRIPTIONS = "GET /payments/api/v1/subscriptions"
 # These tests count requests, not wait for the budget.
 UNLIMITED = {"rate_limit": 100_000}
 
@@ -31,28 +34,46 @@ def _truth(emu: EmulatorServer) -> set[str]:
 def test_empty_years_cost_a_few_requests_and_lose_nothing(tmp_path: Path) -> None:
     # The account's first sale is ~400 days old; the default start is 2011.
     with EmulatorServer(seed=8, accounts=1, sales=2000, history_days=400, **UNLIMITED) as emu:
-        config = tap_config(
-            emu,
-            requests_per_minute=100_000,
-            start_date="2011-01-01",
-            window_days=30,
-            max_window_days=90,
+        config = tap_config(emu, requests_per_minute=100_000, start_date="2011-01-01")
+        full = run_tap(tmp_path, config)
+        assert full.returncode == 0, full.stderr[-3000:]
+        assert {r["transaction"] for r in full.records["sales"]} == _truth(emu)
+        assert len(full.records["subscriptions"]) == len(
+            emu.ground_truth("acct-1", "subscriptions")
         )
-        run = run_tap(tmp_path, config)
-        assert run.returncode == 0, run.stderr[-3000:]
-        assert {r["transaction"] for r in run.records["sales"]} == _truth(emu)
-        calls = emu.stats()["requests"]
-    # ~16 years: 190 windows of 30 days; widening to 90 days over the empty years needs
-    # about a third of that per sales-family endpoint.
-    assert calls[SALES_USERS] < 80, calls
-    windows = _windows(run.stderr, "sale_participants")
-    assert windows[:5] == [
+        full_calls = emu.stats()["requests"]
+
+        emu.advance(days=1)
+        emu.reset_stats()
+        config = tap_config(emu, requests_per_minute=100_000, start_date="2011-01-01")
+        incremental = run_tap(tmp_path, config, state=full.state, name="incremental")
+        assert incremental.returncode == 0, incremental.stderr[-3000:]
+        incremental_calls = emu.stats()["requests"]
+
+    # `sales` reads ~16 years from 2011 (190 windows of 30 days), widening to 90 days over
+    # the empty years; the first 4 windows are 30 days, sized before any density is known.
+    assert full_calls[SALES_HISTORY] < 80, full_calls
+    assert _windows(full.stderr, "sales")[:5] == [
         "2011-01-01..2011-01-30",
         "2011-01-31..2011-03-01",
         "2011-03-02..2011-03-31",
         "2011-04-01..2011-04-30",
         "2011-05-01..2011-07-29",  # sized from the first (empty) window: the widest
     ]
+    # It remembers where the history starts; the streams after it skip the empty years.
+    (partition,) = full.state["bookmarks"]["sales"]["partitions"]
+    first_window = datetime.fromisoformat(partition["first_sale_window"]["start"])
+    first_sale = min(datetime.fromisoformat(r["order_date"]) for r in full.records["sales"])
+    assert timedelta(0) <= first_sale - first_window <= timedelta(days=90)
+    assert full_calls[SALES_USERS] < 20, full_calls
+    assert _windows(full.stderr, "sale_participants")[0].startswith(
+        f"{first_window - history_start.MARGIN:%Y-%m-%d}.."
+    )
+    # Later runs: the refund sweep, `refunds` and `subscriptions` re-read the history
+    # since the mark, not since 2011.
+    assert "sweeping 2011" not in incremental.stderr
+    assert incremental_calls[SALES_HISTORY] < 25, incremental_calls
+    assert incremental_calls[SUBSCRIPTIONS] < 12, incremental_calls
 
 
 def test_window_cut_is_deterministic(tmp_path: Path) -> None:
