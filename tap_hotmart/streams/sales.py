@@ -4,20 +4,26 @@ All of them filter on the order date and send every transaction status. `sales` 
 three detail streams re-read `lookback_days` every run because a sale's status changes
 after its order date (warranty completion, boleto expiry, refunds); `refunds` re-reads the
 refund statuses over the whole history because a chargeback can come months later.
+A dispute (PROTESTED) can also end months later back in COMPLETE, a status no refund
+filter returns: `sales` keeps the disputes it saw in its state and re-reads, by
+transaction code, those that have left the refund statuses since.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from singer_sdk.helpers.types import Context, Record
 
 from tap_hotmart.client import DateWindowStream
-from tap_hotmart.streams.statuses import REFUND_STATUSES, TRANSACTION_STATUSES
+from tap_hotmart.streams.statuses import DISPUTED_STATUS, REFUND_STATUSES, TRANSACTION_STATUSES
 from tap_hotmart.windows import ms_to_iso
 
 ALL_STATUSES = {"transaction_status": list(TRANSACTION_STATUSES)}
 REFUND_FILTER = {"transaction_status": list(REFUND_STATUSES)}
+#: Partition state key: transaction codes last seen in the disputed status.
+OPEN_DISPUTES_KEY = "open_disputes"
 
 
 def hoist_purchase(item: dict, context: Context) -> Record | None:
@@ -47,6 +53,50 @@ class SalesStream(DateWindowStream):
 
     def transform(self, item: dict, context: Context) -> Record | None:
         return hoist_purchase(item, context)
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        """The windows (and the sweep), then the disputes that ended outside them.
+
+        A run reads every sale in a refund status (the sweep and the windows cover the
+        whole history), so a dispute of the last run that this run did not see at all has
+        left the refund statuses: it is read again by its code. The open disputes are
+        saved only once the run has read everything, so a run that stops earlier leaves
+        the previous list, and the next run checks it again.
+        """
+        assert context is not None
+        state = self.get_context_state(context)
+        previously_open = set(state.get(OPEN_DISPUTES_KEY) or ())
+        seen_again: set[str] = set()
+        open_now: set[str] = set()
+        for record in super().get_records(context):
+            transaction = record["transaction"]
+            if record["status"] == DISPUTED_STATUS:
+                open_now.add(transaction)
+            if transaction in previously_open:
+                seen_again.add(transaction)
+            yield record
+        resolved = sorted(previously_open - seen_again)
+        if resolved:
+            self.logger.info(
+                "%s [%s]: %d dispute(s) left the refund statuses; reading them by code",
+                self.name,
+                context["account_id"],
+                len(resolved),
+            )
+        for transaction in resolved:
+            for record in self._read_one(context, transaction):
+                if record["status"] == DISPUTED_STATUS:
+                    open_now.add(transaction)  # disputed again since: keep watching it
+                yield record
+        if self.selected:
+            state[OPEN_DISPUTES_KEY] = sorted(open_now)
+
+    def _read_one(self, context: Context, transaction: str) -> Iterable[Record]:
+        """One sale by its code, in whatever status it is now."""
+        client = self.hotmart_tap.client(context["account_id"])
+        params = {**ALL_STATUSES, "transaction": transaction}
+        for items, _ in self.iter_pages(client, self.endpoint, params):
+            yield from self._transform_page(items, context)
 
 
 class RefundsStream(DateWindowStream):

@@ -26,3 +26,7 @@ TRANSACTION_STATUSES: tuple[str, ...] = (
 
 # Statuses a sale can reach long after its order date (refunds, chargebacks, disputes).
 REFUND_STATUSES: tuple[str, ...] = ("REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK", "PROTESTED")
+
+# An open dispute: it can end back in COMPLETE (the seller won), which no refund-status
+# filter returns, so the `sales` stream re-checks the disputes it saw (streams/sales.py).
+DISPUTED_STATUS = "PROTESTED"

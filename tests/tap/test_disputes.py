@@ -1,0 +1,87 @@
+"""A dispute won by the seller (PROTESTED → COMPLETE) months after the order is not missed.
+
+No refund-status filter returns a sale back in COMPLETE, and the lookback is long past,
+so the `sales` stream keeps the disputes it saw in its state and reads by code those that
+left the refund statuses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hotmart_emulator import EmulatorServer
+from tests.support.singer import TapRun, run_tap
+from tests.tap.test_sync import _old_settled_sale, emulator_now, tap_config
+
+ACCOUNT = "acct-1"
+
+
+def _open_disputes(run: TapRun) -> list[str]:
+    (partition,) = run.state["bookmarks"]["sales"]["partitions"]
+    return partition["open_disputes"]
+
+
+def _truth(emu: EmulatorServer) -> dict[tuple[str, str], dict]:
+    return {
+        (ACCOUNT, item["purchase"]["transaction"]): item
+        for item in emu.ground_truth(ACCOUNT, "sales")
+    }
+
+
+def _status(run: TapRun, transaction: str) -> str | None:
+    statuses = [r["status"] for r in run.records["sales"] if r["transaction"] == transaction]
+    return statuses[-1] if statuses else None
+
+
+def test_a_dispute_resolved_long_after_the_order_reaches_the_sales_table(tmp_path: Path) -> None:
+    with EmulatorServer(seed=31, accounts=1, sales=1500, rate_limit=100_000) as emu:
+        config = {"requests_per_minute": 100_000}
+        full = run_tap(tmp_path, tap_config(emu, **config), name="full")
+        assert full.returncode == 0, full.stderr[-3000:]
+
+        sales = _truth(emu)
+        won = _old_settled_sale(sales, ACCOUNT, emulator_now(emu), 150)
+        lost = _old_settled_sale(sales, ACCOUNT, emulator_now(emu), 250)
+        emu.inject(ACCOUNT, won, "PROTESTED")
+        emu.inject(ACCOUNT, lost, "PROTESTED")
+        emu.advance(days=1)
+        disputed = run_tap(tmp_path, tap_config(emu, **config), state=full.state, name="disputed")
+        assert disputed.returncode == 0, disputed.stderr[-3000:]
+        assert _status(disputed, won) == _status(disputed, lost) == "PROTESTED"
+        assert {won, lost} <= set(_open_disputes(disputed))
+
+        emu.inject(ACCOUNT, won, "COMPLETE")  # the seller won the dispute
+        emu.inject(ACCOUNT, lost, "CHARGEBACK")  # the buyer won the other one
+        emu.advance(days=1)
+        emu.reset_stats()
+        resolved = run_tap(
+            tmp_path, tap_config(emu, **config), state=disputed.state, name="resolved"
+        )
+        assert resolved.returncode == 0, resolved.stderr[-3000:]
+        truth = {key[1]: item["purchase"]["status"] for key, item in _truth(emu).items()}
+
+    assert "1 dispute(s) left the refund statuses" in resolved.stderr
+    assert _status(resolved, won) == truth[won] == "COMPLETE"
+    assert _status(resolved, lost) == truth[lost] == "CHARGEBACK"  # found by the sweep
+    assert won not in _open_disputes(resolved) and lost not in _open_disputes(resolved)
+    # Every sale's latest status over the three runs equals the source.
+    latest: dict[str, str] = {}
+    for run in (full, disputed, resolved):
+        latest.update({r["transaction"]: r["status"] for r in run.records["sales"]})
+    assert latest == truth
+
+
+def test_open_disputes_are_kept_until_a_run_reads_everything(tmp_path: Path) -> None:
+    """A run that dies before its end must not forget the disputes it was watching."""
+    with EmulatorServer(seed=32, accounts=1, sales=800, rate_limit=100_000) as emu:
+        config = tap_config(emu, requests_per_minute=100_000)
+        full = run_tap(tmp_path, config, name="full")
+        assert full.returncode == 0, full.stderr[-3000:]
+    state = full.state
+    (partition,) = state["bookmarks"]["sales"]["partitions"]
+    partition["open_disputes"] = ["HP00000000000000"]  # watched, unknown to this emulator
+    with EmulatorServer(seed=32, accounts=1, sales=800, rate_limit=100_000) as emu:
+        again = run_tap(tmp_path, tap_config(emu, requests_per_minute=100_000), state=state)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "1 dispute(s) left the refund statuses" in again.stderr
+    assert "HP00000000000000" not in _open_disputes(again)  # read once: gone from the source
