@@ -12,7 +12,9 @@ is rendered (see ``render.py``).
 
 Lifecycle constraint the tap relies on: every status change that is NOT into REFUNDED,
 PARTIALLY_REFUNDED, CHARGEBACK or PROTESTED happens within 60 days of the order date
-(approval/expiry of pending payments <= 15 days, completion = approval + warranty <= 45 days).
+(approval/expiry of pending payments <= 15 days, completion = approval + warranty <= 45 days),
+with one deliberate exception: a dispute (PROTESTED) that the seller wins returns the sale to
+COMPLETE 5-60 days after the dispute, i.e. about 40-260 days after the order, as on Hotmart.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ HOUR_MS = 3_600_000
 MIN_MS = 60_000
 FUTURE_DAYS = 400
 NO_COUPON = 255
+
+#: How an open dispute (PROTESTED) ends, as cumulative shares of the disputes: back to
+#: COMPLETE (the seller won), REFUNDED or CHARGEBACK (the buyer won); the remaining 10 %
+#: stay PROTESTED. Hotmart publishes no such split: these shares are a guess.
+DISPUTE_OUTCOMES = ((0.45, en.COMPLETE), (0.80, en.REFUNDED), (0.90, en.CHARGEBACK))
+#: A dispute is resolved between these many days after it was opened.
+DISPUTE_RESOLUTION_DAYS = (5, 60)
 
 #: Share of an account's sales that are subscription recurrences (when it sells plans).
 SUBSCRIPTION_SHARE = 0.35
@@ -310,8 +319,12 @@ def _make_products(r: random.Random, seed: int, acct: int, hist_start: int) -> l
 class _Builder:
     """Accumulates sales and later status changes in generation order."""
 
-    def __init__(self, r: random.Random) -> None:
+    def __init__(self, r: random.Random, disputes: random.Random) -> None:
         self.r = r
+        # Dispute resolutions draw from their own stream (seeded per account, consumed in
+        # generation order, so still deterministic): drawing them from ``r`` would shift
+        # every later draw and change every sale generated after the first dispute.
+        self.disputes = disputes
         self.s = Sales()
         self.ev_t = array("q")
         self.ev_sale = array("I")
@@ -354,6 +367,21 @@ class _Builder:
         self.ev_t.append(t)
         self.ev_sale.append(sale)
         self.ev_st.append(status)
+
+    def dispute(self, t: int, sale: int) -> None:
+        """Open a dispute at ``t`` and schedule how it ends, as Hotmart resolves disputes.
+
+        Only the resolution is decided here; like every event it stays hidden until the
+        clock passes it. Runs for the few disputed sales only (about 0.4 % of sales).
+        """
+        self.event(t, sale, en.PROTESTED)
+        rnd = self.disputes.random
+        outcome, delay = rnd(), rnd()  # two draws whatever the outcome: disputes stay aligned
+        for share, status in DISPUTE_OUTCOMES:
+            if outcome < share:
+                lo, hi = DISPUTE_RESOLUTION_DAYS
+                self.event(t + int((lo + delay * (hi - lo)) * DAY_MS), sale, status)
+                return
 
     def lifecycle(
         self, sale: int, order: int, pay_type: str, warranty_days: int, overdue_first: bool = False
@@ -422,7 +450,7 @@ class _Builder:
                     self.event(t, sale, en.CHARGEBACK)
                 elif z < 0.018:
                     t = max(done + DAY_MS, order + int((35 + rnd() * 165) * DAY_MS))
-                    self.event(t, sale, en.PROTESTED)
+                    self.dispute(t, sale)
         return st0
 
 
@@ -445,7 +473,7 @@ def generate_account(
     pay_cum = list(itertools.accumulate(p[2] for p in en.SALE_PAYMENTS))
     src_cum = list(itertools.accumulate(t[2] for t in en.TRACKING))
     pay_types = [p[0] for p in en.SALE_PAYMENTS]
-    b = _Builder(r)
+    b = _Builder(r, random.Random(f"hotmart-emulator:{seed}:{number}:disputes"))
 
     # --- subscriptions: each recurrence is its own sale ---------------------------------
     sub_products = [p for p in products if p.is_subscription]
