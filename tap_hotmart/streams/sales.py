@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from singer_sdk.helpers.types import Context, Record
 
-from tap_hotmart.client import DateWindowStream
+from tap_hotmart.date_window_stream import DateWindowStream
 from tap_hotmart.streams.statuses import DISPUTED_STATUS, REFUND_STATUSES, TRANSACTION_STATUSES
 from tap_hotmart.windows import ms_to_iso
 

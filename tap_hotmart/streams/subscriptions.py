@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from singer_sdk.helpers.types import Context, Record
 
-from tap_hotmart.client import DateWindowStream
+from tap_hotmart.date_window_stream import DateWindowStream
 from tap_hotmart.windows import ms_to_iso
 
 SUBSCRIPTION_DATES = ("accession_date", "end_accession_date", "request_date", "date_next_charge")

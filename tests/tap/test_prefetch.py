@@ -9,7 +9,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-import tap_hotmart.client as client_module
+import tap_hotmart.prefetch as prefetch_module
 from hotmart_emulator import EmulatorServer
 from tap_hotmart.client import page_items
 from tap_hotmart.tap import TapHotmart
@@ -42,17 +42,17 @@ def test_a_tiny_prefetch_budget_bounds_waiting_pages_and_loses_nothing(monkeypat
         tap = TapHotmart(config={**config, "concurrency": 4, "page_size": 50},
                          parse_env_config=False)  # fmt: skip
         stream = tap.streams["sales"]
-        monkeypatch.setattr(client_module, "PREFETCH_BYTES", 1)
+        monkeypatch.setattr(prefetch_module, "PREFETCH_BYTES", 1)
         pending_peaks: list[int] = []
         page_sizes: list[int] = []
-        added = client_module._PrefetchBudget.added
+        added = prefetch_module.PrefetchBudget.added
 
         def spy(self, window, size: int) -> None:
             added(self, window, size)
             pending_peaks.append(self._pending)
             page_sizes.append(size)
 
-        monkeypatch.setattr(client_module._PrefetchBudget, "added", spy)
+        monkeypatch.setattr(prefetch_module.PrefetchBudget, "added", spy)
         context = {"account_id": "acct-1"}
         # Yearly windows, ~20 pages of 50 each.
         planner = WindowPlanner(tap.start_date, tap.sync_end, first_days=365, max_days=365,
@@ -77,7 +77,7 @@ def test_a_tiny_prefetch_budget_bounds_waiting_pages_and_loses_nothing(monkeypat
 @pytest.mark.parametrize("limit", [1, 10**12])
 def test_the_budget_never_starves_the_emitting_window(limit: int) -> None:
     cancel = threading.Event()
-    budget = client_module._PrefetchBudget(limit, cancel)
+    budget = prefetch_module.PrefetchBudget(limit, cancel)
     head, other = object(), object()
     budget.set_head(head, empty=True)  # type: ignore[arg-type]
     budget.added(other, 100)  # type: ignore[arg-type]

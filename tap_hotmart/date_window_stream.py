@@ -1,0 +1,308 @@
+"""Date-filtered streams: history read in windows, several at once, emitted in order.
+
+`DateWindowStream` reads a date-filtered endpoint in consecutive windows. Several windows
+are fetched at once (one rate limiter per account keeps the total within the budget)
+while records are emitted strictly in window order, so the output and the state are the
+same as a sequential run. For incremental streams the bookmark is the end of the last
+window whose records were all emitted — never a record's own date — so an interrupted
+run loses nothing and resumes at the last complete window. Windows are sized from the
+density already seen (`WindowPlanner`) and a window whose query times out is read in
+halves.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+
+from tap_hotmart import history_start, prefetch
+from tap_hotmart.client import HotmartStream, page_items
+from tap_hotmart.errors import QueryTimeoutError
+from tap_hotmart.prefetch import PrefetchBudget
+from tap_hotmart.progress import WindowProgress
+from tap_hotmart.windows import UTC, Window, WindowPlanner, halves
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_hotmart.http import AccountClient, Params
+
+PROGRESS_EVERY_PAGES = 20
+# Windows aim at this many full pages: the partial last page of each is then ~2% of its
+# requests (about 2.04 requests per 1,000 records with 500-record pages).
+TARGET_PAGES_PER_WINDOW = 25
+
+
+class DateWindowStream(HotmartStream):
+    """A date-filtered endpoint read in windows, several windows in flight at once."""
+
+    #: Names of Hotmart's inclusive start/end filters for this endpoint.
+    date_params: ClassVar[tuple[str, str]] = ("start_date", "end_date")
+    #: Filters for the refund sweep over the history before the lookback (None: no sweep).
+    sweep_filters: ClassVar[dict[str, Any] | None] = None
+    #: Whether the first windows are `max_window_days` wide (sparse endpoints) rather
+    #: than `window_days`.
+    starts_wide: ClassVar[bool] = False
+    #: Column that receives the window end, for endpoints whose items carry no date.
+    window_field: ClassVar[str | None] = None
+    is_sorted = True  # bookmarks are window ends, which only grow
+
+    def _planner(self, start: datetime, end: datetime, *, wide: bool) -> WindowPlanner:
+        max_days = int(self.config.get("max_window_days", 90))
+        first_days = max_days if wide else int(self.config.get("window_days", 30))
+        return WindowPlanner(
+            start,
+            end,
+            first_days=first_days,
+            max_days=max_days,
+            target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
+        )
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        assert context is not None
+        account_id = context["account_id"]
+        client = self.hotmart_tap.client(account_id)
+        start_date = self.hotmart_tap.start_date
+        history_from = history_start.history_start(self.tap_state, context, start_date)
+        start = self._resume_from(context) or history_from
+        end = self.hotmart_tap.sync_end
+        if self.sweep_filters and start > history_from:
+            # Refunds and chargebacks reach sales of any age; a lookback cannot cover
+            # them, so the history before it is swept for those statuses only (few rows:
+            # wide windows from the start).
+            self.logger.info(
+                "%s [%s]: sweeping %s..%s for refunds and chargebacks",
+                self.name,
+                account_id,
+                f"{history_from:%Y-%m-%d}",
+                f"{start:%Y-%m-%d}",
+            )
+            sweep = self._planner(history_from, start, wide=True)
+            for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
+                yield from records
+        # Only a read of every status from start_date can tell where the history starts.
+        searching = self.name == history_start.MARK_STREAM and start == start_date
+        planner = self._planner(start, end, wide=self.starts_wide)
+        for window, records in self._fetch_in_order(
+            client, planner, self.request_params(context), context
+        ):
+            yield from records
+            if searching and records.count:
+                searching = False
+                if self.selected:
+                    state = self.get_context_state(context)
+                    history_start.mark(state, window.start, start_date)
+            self._complete_window(context, window)
+
+    def _resume_from(self, context: Context) -> datetime | None:
+        """Where an incremental run starts: the bookmark minus the lookback."""
+        if not self.replication_key:
+            return None
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        if not bookmark:
+            return None
+        lookback = timedelta(days=int(self.config.get("lookback_days", 60)))
+        return max(self.hotmart_tap.start_date, _parse_iso(bookmark) - lookback)
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None):
+        """Records never move the bookmark; completed windows do (`_complete_window`)."""
+
+    def _complete_window(self, context: Context, window: Window) -> None:
+        if not self.replication_key or not self.selected:
+            return
+        current = self.get_context_state(context).get("replication_key_value")
+        if current and _parse_iso(current) >= window.end:
+            return  # re-reading the lookback; the bookmark is already past it
+        super()._increment_stream_state(
+            {self.replication_key: window.end.isoformat()}, context=context
+        )
+        # A state message per window makes the window the unit of resumption: a run
+        # killed later restarts here. Targets commit the records before passing it on.
+        self._write_state_message()
+
+    def _fetch_in_order(
+        self, client: AccountClient, planner: WindowPlanner, params: Params, context: Context
+    ) -> Iterator[tuple[Window, WindowDrain]]:
+        """Fetch up to `concurrency` windows at once; hand them out in window order.
+
+        Each window's records must be consumed before the next window is asked for. The
+        window `concurrency` places after a given one is planned once that one's size is
+        known (its first page's `total_results`, else its record count), so the cut never
+        depends on which worker was faster.
+        """
+        account_id = context["account_id"]
+        progress = WindowProgress(self.logger, self.name, account_id, planner)
+        workers = max(1, int(self.config.get("concurrency", 4)))
+        cancel = threading.Event()
+        budget = PrefetchBudget(prefetch.PREFETCH_BYTES, cancel)
+        pending: deque[tuple[Window, queue.Queue]] = deque()
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-{account_id}") as pool:
+
+            def submit_next() -> None:
+                window = planner.next_window()
+                if window is not None:
+                    pages: queue.Queue = queue.Queue()
+                    pool.submit(
+                        self._fill,
+                        pages,
+                        window,
+                        client=client,
+                        params=params,
+                        cancel=cancel,
+                        budget=budget,
+                    )
+                    pending.append((window, pages))
+
+            def sized(span: Window, records: int) -> None:
+                planner.observe(span, records)
+                submit_next()
+
+            for _ in range(workers):
+                submit_next()
+            try:
+                while pending:
+                    window, pages = pending.popleft()
+                    budget.set_head(window, empty=pages.empty())
+                    drain = WindowDrain(
+                        stream=self,
+                        window=window,
+                        pages=pages,
+                        context=context,
+                        budget=budget,
+                        planner=planner,
+                        sized=sized,
+                        progress=progress,
+                    )
+                    yield window, drain
+            finally:
+                cancel.set()
+
+    def _fill(
+        self,
+        pages: queue.Queue,
+        window: Window,
+        *,
+        client: AccountClient,
+        params: Params,
+        cancel: threading.Event,
+        budget: PrefetchBudget,
+    ) -> None:
+        """Worker: read every page of one window into its queue (or the error that stopped it).
+
+        Pages are queued as fetched (items still JSON text when the API allows it); the
+        emitting thread decodes and shapes them. `budget` holds the worker back while too
+        many bytes wait to be emitted.
+        """
+        try:
+            self._fill_span(pages, window, window, client=client, params=params,
+                            cancel=cancel, budget=budget)  # fmt: skip
+            pages.put(("done", None, None))
+        except BaseException as exc:  # handed to the emitting thread, which re-raises it
+            pages.put(("error", exc, None))
+
+    def _fill_span(
+        self,
+        pages: queue.Queue,
+        window: Window,
+        span: Window,
+        *,
+        client: AccountClient,
+        params: Params,
+        cancel: threading.Event,
+        budget: PrefetchBudget,
+    ) -> None:
+        """Queue the pages of `span` (part of `window`), in halves if its query times out."""
+        start_name, end_name = self.date_params
+        span_params = {**params, start_name: span.start_ms, end_name: span.last_ms}
+        splittable = span.end - span.start > timedelta(days=1)
+        try:
+            for items, total in self.iter_pages(
+                client, self.endpoint, span_params, lazy_items=True, may_time_out=splittable
+            ):
+                if cancel.is_set():
+                    return
+                size = len(items) if isinstance(items, msgspec.Raw) else 0
+                budget.added(window, size)
+                pages.put(("page", (items, size, span), total))
+                budget.wait_for_room(window)
+        except QueryTimeoutError as exc:
+            # Raised before any page of `span` was queued, so its halves repeat nothing.
+            left, right = halves(span)
+            self.logger.warning(
+                "%s [%s]: %s kept failing (%s); reading it in two halves. Lower "
+                "max_window_days if this repeats.",
+                self.name,
+                client.account.account_id,
+                span.label(),
+                exc,
+            )
+            pages.put(("narrowed", left, None))
+            for half in (left, right):
+                self._fill_span(pages, window, half, client=client, params=params,
+                                cancel=cancel, budget=budget)  # fmt: skip
+
+
+@dataclass(kw_only=True)
+class WindowDrain:
+    """The emitting side of one window: decodes its queued pages into records, in order."""
+
+    stream: DateWindowStream
+    window: Window
+    pages: queue.Queue
+    context: Context
+    budget: PrefetchBudget
+    planner: WindowPlanner
+    #: Called once with the window's density (a span and its record count).
+    sized: Callable[[Window, int], None] | None
+    progress: WindowProgress
+    #: Records emitted so far (all of the window's once iterated to the end).
+    count: int = 0
+
+    def _report_size(self, span: Window, records: int) -> None:
+        """Tell the planner how dense this window is, once."""
+        if self.sized is not None:
+            sized, self.sized = self.sized, None
+            sized(span, records)
+
+    def __iter__(self) -> Iterator[Record]:
+        stream, window = self.stream, self.window
+        page_number = 0
+        window_end = window.end.isoformat()
+        while True:
+            kind, payload, total = self.pages.get()
+            if kind == "error":
+                raise payload
+            if kind == "done":
+                break
+            if kind == "narrowed":
+                self.planner.narrow((payload.end - payload.start) / timedelta(days=1))
+                continue
+            items, size, span = payload
+            if total is not None:
+                self._report_size(span, total)
+            records = stream._transform_page(page_items(items), self.context)
+            del items, payload
+            self.budget.emitted(size, head_empty=self.pages.empty())
+            if stream.window_field:
+                for record in records:
+                    record[stream.window_field] = window_end
+            page_number += 1
+            self.count += len(records)
+            if page_number % PROGRESS_EVERY_PAGES == 0:
+                self.progress.page(window.label(), self.count, total)
+            yield from records
+        self._report_size(window, self.count)
+        self.progress.window_done(window, self.count)
+
+
+def _parse_iso(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,60 @@
+"""A byte budget for pages fetched ahead of the date window being emitted."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tap_hotmart.windows import Window
+
+# Pages fetched ahead of the window being emitted wait as JSON text, at most this many
+# bytes per stream and account (about 150 pages of 500 sales; see PrefetchBudget).
+PREFETCH_BYTES = 64 * 1024 * 1024
+
+
+class PrefetchBudget:
+    """Caps the bytes of pages fetched but not yet emitted, across a stream's windows.
+
+    Windows are fetched several at once but emitted in order, so pages of the later
+    windows wait in memory until every earlier window is emitted; when the emitting side
+    is slower (a target that cannot keep up, a CPU-bound run) they would pile up to whole
+    windows, whose size grows with the account's sales per window. A worker may fetch its
+    next page only while the pending bytes are under the cap, or when its window is the
+    one being emitted and has nothing left to emit: so the emitting window never starves
+    and memory stays bounded whatever the account's size.
+    """
+
+    def __init__(self, limit_bytes: int, cancel: threading.Event) -> None:
+        self.limit_bytes = limit_bytes
+        self._cancel = cancel
+        self._pending = 0
+        self._head: Window | None = None
+        self._head_empty = True
+        self._condition = threading.Condition()
+
+    def added(self, window: Window, size: int) -> None:
+        with self._condition:
+            self._pending += size
+            if window is self._head:
+                self._head_empty = False
+
+    def emitted(self, size: int, *, head_empty: bool) -> None:
+        with self._condition:
+            self._pending -= size
+            self._head_empty = head_empty
+            self._condition.notify_all()
+
+    def set_head(self, window: Window, *, empty: bool) -> None:
+        with self._condition:
+            self._head = window
+            self._head_empty = empty
+            self._condition.notify_all()
+
+    def wait_for_room(self, window: Window) -> None:
+        """Block a worker until it may fetch the next page of `window`."""
+        with self._condition:
+            while not self._cancel.is_set() and self._pending >= self.limit_bytes:
+                if window is self._head and self._head_empty:
+                    return
+                self._condition.wait(0.5)
