@@ -317,7 +317,7 @@ class Api:
             out = []
             for si in cand:
                 p = st.a.products[subs.prod[si]]
-                plan = p.plans[subs.plan[si]]
+                plan = p.plans[subs.plan_at(si, now)]  # filters see the current plan
                 if product_id is not None and p.id != product_id:
                     continue
                 if plan_id is not None and plan.id != plan_id:

@@ -50,6 +50,19 @@ CHURN = {7: 0.05, 30: 0.08, 90: 0.14, 360: 0.3}
 PERIODICITY = {7: "WEEKLY", 30: "MONTHLY", 90: "QUARTERLY", 360: "ANNUAL"}
 PLAN_NAMES = {7: "Semanal", 30: "Mensal", 90: "Trimestral", 360: "Anual"}
 
+#: Share of subscription products that also sell two price tiers (a cheaper "Essencial" and a
+#: dearer "Premium") of each of their plans, so a subscriber can switch plan without changing
+#: period (and MRR stays comparable). The tiers and their prices are a guess.
+TIER_SHARE = 0.75
+#: (name suffix, price in % of the plan it is a tier of).
+TIERS = ((" Essencial", 70), (" Premium", 150))
+#: Share of the subscriptions that can switch plan (their plan has a same-period tier and
+#: they have at least two charges) which do switch, at a recurrence k >= 2 (and at most
+#: SWITCH_BY_RECURRENCE). A guess: Hotmart publishes no switch rate or timing.
+PLAN_SWITCH_SHARE = 0.08
+SWITCH_BY_RECURRENCE = 13
+NO_SWITCH = 255
+
 # Subscription end kinds (how the subscription's timeline ends).
 SUB_ONGOING, SUB_BY_CUSTOMER, SUB_BY_SELLER, SUB_BY_ADMIN, SUB_INACTIVE = range(5)
 
@@ -106,6 +119,9 @@ class Plan:
     price_cents: int  # BRL per recurrence
     max_installments: int
     trial_days: int
+    #: Index of the plan this one is a price tier of (same period), -1 for a base plan.
+    #: Nobody subscribes to a tier directly: tiers are reached by switching plan.
+    tier_of: int = -1
 
 
 @dataclass(frozen=True)
@@ -189,14 +205,27 @@ class Subscriptions:
     start: array = field(default_factory=lambda: array("q"))  # accession/request date, ms
     end_kind: array = field(default_factory=lambda: array("B"))  # SUB_* constant
     cancel: array = field(default_factory=lambda: array("q"))  # cancellation ms, 0 = none
+    # plan switched to (plan index, NO_SWITCH = none) and the order time of the first
+    # charge at that plan's price (0 = none)
+    switch_plan: array = field(default_factory=lambda: array("B"))
+    switch_at: array = field(default_factory=lambda: array("q"))
     # CSR list of each subscription's sales (sale indices, recurrence order)
     sales_ptr: array = field(default_factory=lambda: array("I"))
     sales_idx: array = field(default_factory=lambda: array("I"))
 
-    COLUMNS = ("prod", "plan", "buyer", "start", "end_kind", "cancel")
+    COLUMNS = ("prod", "plan", "buyer", "start", "end_kind", "cancel", "switch_plan", "switch_at")
 
     def __len__(self) -> int:
         return len(self.start)
+
+    def plan_at(self, s: int, now_ms: int) -> int:
+        """Plan index of subscription ``s`` as the API shows it at ``now_ms``.
+
+        The switched-to plan once its first charge is revealed: before that the switch is
+        still in the (hidden) future, like every other decided-up-front event.
+        """
+        at = self.switch_at[s]
+        return self.switch_plan[s] if at and at <= now_ms else self.plan[s]
 
     def sales_of(self, s: int) -> array:
         """The sale indices of subscription ``s`` in recurrence order."""
@@ -314,6 +343,38 @@ def _make_products(r: random.Random, seed: int, acct: int, hist_start: int) -> l
             )
         )
     return products
+
+
+def _add_price_tiers(products: list[Product], tiers: random.Random, seed: int, acct: int) -> None:
+    """Give most subscription products two extra price tiers of each of their plans.
+
+    Drawn from the account's own ``tiers`` stream, and appended after the base plans: the
+    main stream, the plan a subscriber starts on and every plan's offer code stay what they
+    were before tiers existed, so no other generated data shifts.
+    """
+    for p in products:
+        if not p.is_subscription:
+            continue
+        if tiers.random() >= TIER_SHARE:
+            continue
+        used = {pl.id for q in products for pl in q.plans}
+        for (j, base), (suffix, pct) in itertools.product(list(enumerate(p.plans)), TIERS):
+            plan_id = tiers.randint(100_000, 999_999)
+            while plan_id in used:
+                plan_id = tiers.randint(100_000, 999_999)
+            used.add(plan_id)
+            p.plans.append(
+                Plan(
+                    id=plan_id,
+                    code=offer_code(seed, acct, p.index, 100 + len(p.plans)),
+                    name=base.name + suffix,
+                    period_days=base.period_days,
+                    price_cents=base.price_cents * pct // 100 // 10 * 10,
+                    max_installments=base.max_installments,
+                    trial_days=base.trial_days,
+                    tier_of=j,
+                )
+            )
 
 
 class _Builder:
@@ -463,6 +524,12 @@ def generate_account(
     hist_start = now_ms - history_days * DAY_MS
     horizon = now_ms + FUTURE_DAYS * DAY_MS
     products = _make_products(r, seed, number, hist_start)
+    _add_price_tiers(
+        products, random.Random(f"hotmart-emulator:{seed}:{number}:tiers"), seed, number
+    )
+    # Plan switches draw from their own stream too (three draws per subscription whatever
+    # happens), so the main stream ``r`` is consumed exactly as before switches existed.
+    switches = random.Random(f"hotmart-emulator:{seed}:{number}:switches").random
     n_buyers = max(20, sales // 3)
     cur_cum = list(itertools.accumulate(c[2] for c in en.CURRENCIES))
     buyer_currency = bytearray(
@@ -483,6 +550,18 @@ def generate_account(
     sub_start = array("q")
     sub_kind = array("B")
     sub_cancel = array("q")
+    sub_switch_plan = array("B")
+    sub_switch_at = array("q")
+    # per product: base plans a subscriber can start on, and each plan's same-period
+    # alternatives it can switch to
+    n_base = {p.index: sum(pl.tier_of < 0 for pl in p.plans) for p in sub_products}
+    alternatives = {
+        p.index: [
+            [k for k, o in enumerate(p.plans) if k != j and o.period_days == pl.period_days]
+            for j, pl in enumerate(p.plans)
+        ]
+        for p in sub_products
+    }
     target = round(sales * SUBSCRIPTION_SHARE)
     visible = 0
     skipped = 0
@@ -492,7 +571,7 @@ def generate_account(
     billet_pay = next(i for i, p in enumerate(en.SALE_PAYMENTS) if p[0] == "BILLET")
     while visible < target and skipped < 200:
         prod = sub_products[int(rnd() * len(sub_products))]
-        plan_i = int(rnd() * len(prod.plans))
+        plan_i = int(rnd() * n_base[prod.index])
         plan = prod.plans[plan_i]
         period = plan.period_days * DAY_MS
         start = hist_start + int(rnd() * span)
@@ -524,6 +603,13 @@ def generate_account(
                 cancel = nxt + min(2 * period, 60 * DAY_MS)
                 break
         times = [t + int(rnd() * 600_000) for t in times]  # charges are not on the minute
+        sw, sw_to, sw_k = switches(), switches(), switches()
+        alts = alternatives[prod.index][plan_i]
+        switch_plan, switch_k = NO_SWITCH, 0
+        if sw < PLAN_SWITCH_SHARE and alts and len(times) >= 2:
+            switch_plan = alts[int(sw_to * len(alts))]
+            # a recurrence in 2..min(len(times), SWITCH_BY_RECURRENCE)
+            switch_k = 2 + int(sw_k * (min(len(times), SWITCH_BY_RECURRENCE) - 1))
         v = sum(1 for t in times if t <= now_ms)
         if visible + v > sales:
             skipped += 1
@@ -537,7 +623,7 @@ def generate_account(
             sale = b.add(
                 t,
                 prod.index,
-                plan_i,
+                switch_plan if switch_k and k >= switch_k else plan_i,
                 buyer,
                 pay if k == 1 else card_pays[0],
                 1,
@@ -560,6 +646,7 @@ def generate_account(
                     # first payment never confirmed: the subscription never starts
                     kind = SUB_INACTIVE
                     cancel = 0
+                    switch_plan, switch_k = NO_SWITCH, 0  # its later charges never happen
                     b.s.st0[sale] = st0
                     if len(times) > 1:
                         v_extra = sum(1 for tt in times[1:] if tt <= now_ms)
@@ -572,6 +659,8 @@ def generate_account(
         sub_start.append(start)
         sub_kind.append(kind)
         sub_cancel.append(cancel)
+        sub_switch_plan.append(switch_plan)
+        sub_switch_at.append(times[switch_k - 1] if switch_k else 0)
     n_sub_sales = len(b.s.order)
 
     # --- one-time sales --------------------------------------------------------------
@@ -655,7 +744,16 @@ def generate_account(
     subs = Subscriptions()
     for col, arr in zip(
         Subscriptions.COLUMNS,
-        (sub_prod, sub_plan, sub_buyer, sub_start, sub_kind, sub_cancel),
+        (
+            sub_prod,
+            sub_plan,
+            sub_buyer,
+            sub_start,
+            sub_kind,
+            sub_cancel,
+            sub_switch_plan,
+            sub_switch_at,
+        ),
         strict=True,
     ):
         setattr(subs, col, array(arr.typecode, [arr[i] for i in sub_perm]))

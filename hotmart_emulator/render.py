@@ -366,7 +366,7 @@ class Renderer:
         a = self.a
         subs = a.subs
         p, buyer, code = self._sub_common(si)
-        plan = p.plans[subs.plan[si]]
+        plan = p.plans[subs.plan_at(si, now_ms)]  # the current plan, after any switch
         status, end_acc, next_charge, _n = self.st.sub_state(si, now_ms)
         sales = subs.sales_of(si)
         cur = a.buyer_currency[subs.buyer[si]]
@@ -398,7 +398,7 @@ class Renderer:
         subs = a.subs
         st = self.st
         p, buyer, code = self._sub_common(si)
-        plan = p.plans[subs.plan[si]]
+        plan = p.plans[subs.plan_at(si, now_ms)]  # the current plan, after any switch
         status, end_acc, next_charge, n_vis = st.sub_state(si, now_ms)
         sales = subs.sales_of(si)[:n_vis]
         item: dict = {
@@ -471,7 +471,7 @@ class Renderer:
         si = s.sub[i]
         subs = a.subs
         p, buyer, code = self._sub_common(si)
-        plan = p.plans[subs.plan[si]]
+        plan = p.plans[s.offer[i]]  # the plan this charge was made at (a switch changes it)
         m = self.money(i)[0]
         status, end_acc, next_charge, n_vis = st.sub_state(si, now_ms)
         pay_type, method, _w = en.SALE_PAYMENTS[s.pay[i]]

@@ -196,3 +196,68 @@ def monthly_mrr(
                 row[0].add(buyer)
                 row[1] += mrr
     return {k: (len(v[0]), v[1]) for k, v in out.items()}
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def monthly_mrr_movements(
+    sales: Items, subscriptions: Items, transactions: Items
+) -> dict[tuple, tuple[Decimal, Decimal, Decimal, Decimal, Decimal]]:
+    """(account, month, currency) -> (new, reactivation, expansion, contraction, churned) MRR.
+
+    Why its own walk rather than differencing ``monthly_mrr``: movements are per subscription
+    (one subscription's upgrade and another's downgrade in the same month must both show),
+    so each subscription gets its month-end MRR series, as in docs/reports.md: from the month
+    of its first kept charge to the month after its last coverage ends (so a churn has its
+    month), capped at the as-of month; the MRR at each month end is the latest covering kept
+    charge x 30 / period (0 when none covers it). Between consecutive months: 0 -> >0 is new
+    (never had MRR before) or reactivation, >0 -> 0 is churned (the previous MRR), >0 -> a
+    larger / smaller value is expansion / contraction (the difference). A plan switch to a
+    same-period plan at another price is what makes expansion and contraction.
+    """
+    now_ms = as_of_ms(sales)
+    now = to_utc(now_ms)
+    last_month = local_month(now_ms)
+    zero = Decimal(0)
+    out: dict[tuple, list[Decimal]] = defaultdict(lambda: [zero] * 5)
+    for account in sales:
+        by_tx = {item["purchase"]["transaction"]: item for item in sales[account]}
+        subs = {s["subscriber_code"]: s for s in subscriptions[account]}
+        charges: dict[str, list] = defaultdict(list)
+        for t in transactions[account]:
+            p = by_tx[t["transaction"]]["purchase"]
+            if p["status"] in KEEPS_PERIOD:
+                charges[t["subscriber_code"]].append(
+                    (p["order_date"], amount(p["price"]), p["price"]["currency_code"])
+                )
+        for code, kept in charges.items():
+            period = subs[code]["plan"]["recurrency_period"]
+            cover = timedelta(days=period + MRR_GRACE_DAYS)
+            first = min(local_month(c[0]) for c in kept)
+            end = _next_month(
+                max(local_month(c[0] + cover // timedelta(milliseconds=1)) for c in kept)
+            )
+            latest_currency = max(kept)[2]
+            previous, had_mrr = zero, False
+            for month in _months(first, min(end, last_month)):
+                at = min(_month_end(month), now)
+                covering = [c for c in kept if to_utc(c[0]) < at < to_utc(c[0]) + cover]
+                if covering:
+                    _t, value, currency = max(covering)
+                    mrr = (value * 30 / period).quantize(CENT, rounding=ROUND_HALF_UP)
+                else:
+                    mrr, currency = zero, latest_currency
+                row = out[(account, month, currency)]
+                if previous == 0 and mrr > 0:
+                    row[1 if had_mrr else 0] += mrr
+                elif previous > 0 and mrr == 0:
+                    row[4] += previous
+                elif mrr > previous:
+                    row[2] += mrr - previous
+                elif mrr < previous:
+                    row[3] += previous - mrr
+                had_mrr = had_mrr or mrr > 0
+                previous = mrr
+    return {k: (v[0], v[1], v[2], v[3], v[4]) for k, v in out.items()}

@@ -210,6 +210,36 @@ def test_mrr_movements_roll_forward(pipeline) -> None:
     assert broken == []
 
 
+def test_mrr_movements_per_month(pipeline) -> None:
+    """New, reactivation, expansion, contraction and churned MRR equal the ground truth's.
+
+    Expansion and contraction come from the emulator's plan switches (same period, another
+    price); the data must contain both, or this test would not check them at all.
+    """
+    expected = gt.monthly_mrr_movements(
+        pipeline.entity("sales"),
+        pipeline.entity("subscriptions"),
+        pipeline.entity("subscription_transactions"),
+    )
+    actual = {
+        (a, m, c): tuple(values)
+        for a, m, c, *values in _query(
+            pipeline,
+            """
+        select account_id, date_month, currency_code, new_mrr, reactivation_mrr,
+               expansion_mrr, contraction_mrr, churned_mrr
+        from hotmart.hotmart__mrr_monthly
+    """,
+        )
+    }
+    totals = [sum(v[i] for v in expected.values()) for i in range(5)]
+    new, _reactivation, expansion, contraction, churned = totals
+    assert new > 0 and churned > 0
+    assert expansion > 0, "no upgrade in the test data: expansion is not tested"
+    assert contraction > 0, "no downgrade in the test data: contraction is not tested"
+    assert actual == expected, _diff(expected, actual)
+
+
 def test_new_orders_command_prints_the_report(pipeline) -> None:
     """`hotmart-report new-orders` reads the mart through the DBT_POSTGRES_* settings."""
     proc = subprocess.run(
