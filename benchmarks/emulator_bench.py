@@ -23,27 +23,9 @@ import time
 import requests
 
 from hotmart_emulator import EmulatorServer
+from hotmart_emulator.enums import TRANSACTION_STATUSES
 
 SALES = "/payments/api/v1/sales/history"
-STATUSES = (
-    "APPROVED",
-    "COMPLETE",
-    "CANCELLED",
-    "REFUNDED",
-    "PARTIALLY_REFUNDED",
-    "CHARGEBACK",
-    "PROTESTED",
-    "BLOCKED",
-    "UNDER_ANALISYS",
-    "PROCESSING_TRANSACTION",
-    "WAITING_PAYMENT",
-    "PRINTED_BILLET",
-    "EXPIRED",
-    "NO_FUNDS",
-    "OVERDUE",
-    "PRE_ORDER",
-    "STARTED",
-)
 DAY = 86_400_000
 
 
@@ -79,7 +61,7 @@ def main() -> int:
             headers={"Authorization": f"Basic {acct['basic']}"},
         ).json()["access_token"]
         s.headers["Authorization"] = f"Bearer {tok}"
-        status_params = [("transaction_status", x) for x in STATUSES]
+        status_params = [("transaction_status", x) for x in TRANSACTION_STATUSES]
 
         def walk(params: list[tuple[str, object]], pages: int) -> tuple[float, list[float]]:
             """(first page seconds, following pages seconds) of one query."""
@@ -110,7 +92,9 @@ def main() -> int:
             windows_warm.extend(rest)
         # server-side only (no HTTP): render + encode a warm 500-record page
         core = emu.core
-        url = f"{SALES}?max_results=500&" + "&".join(f"transaction_status={x}" for x in STATUSES)
+        url = f"{SALES}?max_results=500&" + "&".join(
+            f"transaction_status={x}" for x in TRANSACTION_STATUSES
+        )
         headers = {"authorization": f"Bearer {tok}"}
         core.serve("GET", url, headers, b"")
         server_side, server_cpu = [], []

@@ -76,6 +76,12 @@ def _enum_values(query: Query, key: str, allowed: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _filters(query: Query) -> tuple:
+    """The query's filters (not its paging or field selection), as a cache key part."""
+    ignored = ("max_results", "page_token", "select")
+    return tuple(sorted((k, tuple(v)) for k, v in query.items() if k not in ignored))
+
+
 def _bool_param(query: Query, key: str) -> bool | None:
     raw = _param(query, key)
     if raw is None:
@@ -161,13 +167,7 @@ class Api:
         return (
             "sales",
             st.a.account_id,
-            tuple(
-                sorted(
-                    (k, tuple(v))
-                    for k, v in query.items()
-                    if k not in ("max_results", "page_token", "select")
-                )
-            ),
+            _filters(query),
         )
 
     def _sales_indices(self, st: AccountState, rnd: Renderer, query: Query) -> array:
@@ -346,13 +346,7 @@ class Api:
             default_window,
             st.a.account_id,
             start,
-            tuple(
-                sorted(
-                    (k, tuple(v))
-                    for k, v in query.items()
-                    if k not in ("max_results", "page_token", "select")
-                )
-            ),
+            _filters(query),
         )
         return self.store.cached(key, compute)  # type: ignore[return-value]
 
@@ -441,13 +435,7 @@ class Api:
             "subtx",
             st.a.account_id,
             start,
-            tuple(
-                sorted(
-                    (k, tuple(v))
-                    for k, v in query.items()
-                    if k not in ("max_results", "page_token", "select")
-                )
-            ),
+            _filters(query),
         )
         idx: list[int] = self.store.cached(key, compute)  # type: ignore[assignment]
         self._check_query_size(len(idx))

@@ -8,27 +8,9 @@ import pytest
 import requests
 
 from hotmart_emulator import EmulatorServer
+from hotmart_emulator.enums import TRANSACTION_STATUSES
 
 SALES = "/payments/api/v1/sales/history"
-ALL_STATUSES = (
-    "APPROVED",
-    "COMPLETE",
-    "CANCELLED",
-    "REFUNDED",
-    "PARTIALLY_REFUNDED",
-    "CHARGEBACK",
-    "PROTESTED",
-    "BLOCKED",
-    "UNDER_ANALISYS",
-    "PROCESSING_TRANSACTION",
-    "WAITING_PAYMENT",
-    "PRINTED_BILLET",
-    "EXPIRED",
-    "NO_FUNDS",
-    "OVERDUE",
-    "PRE_ORDER",
-    "STARTED",
-)
 
 
 class Client:
@@ -84,7 +66,7 @@ class Client:
 
 
 def all_status_params() -> list[tuple[str, object]]:
-    return [("transaction_status", s) for s in ALL_STATUSES]
+    return [("transaction_status", s) for s in TRANSACTION_STATUSES]
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,15 @@ from .conftest import SALES, Client
 UNAUTHORIZED = "Full authentication is required to access this resource."
 
 
+def _credentials(account: dict) -> dict[str, str]:
+    """The client-credentials grant of one account, as the token endpoint reads it."""
+    return {
+        "grant_type": "client_credentials",
+        "client_id": account["client_id"],
+        "client_secret": account["client_secret"],
+    }
+
+
 def _auth_url(emu: EmulatorServer) -> str:
     return emu.tap_config()["auth_url"]
 
@@ -22,11 +31,7 @@ def test_token_with_query_credentials_and_basic(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][0]
     r = requests.post(
         _auth_url(emu),
-        params={
-            "grant_type": "client_credentials",
-            "client_id": a["client_id"],
-            "client_secret": a["client_secret"],
-        },
+        params=_credentials(a),
         headers={"Authorization": f"Basic {a['basic']}", "Content-Type": "application/json"},
         timeout=10,
     )
@@ -42,11 +47,7 @@ def test_token_with_form_body(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][1]
     r = requests.post(
         _auth_url(emu),
-        data={
-            "grant_type": "client_credentials",
-            "client_id": a["client_id"],
-            "client_secret": a["client_secret"],
-        },
+        data=_credentials(a),
         timeout=10,
     )
     assert r.status_code == 200, r.text
@@ -73,11 +74,7 @@ def test_bad_credentials_are_401_json(emu: EmulatorServer) -> None:
     a = emu.tap_config()["accounts"][0]
     r = requests.post(
         _auth_url(emu),
-        params={
-            "grant_type": "client_credentials",
-            "client_id": a["client_id"],
-            "client_secret": "wrong",
-        },
+        params={**_credentials(a), "client_secret": "wrong"},
         timeout=10,
     )
     assert r.status_code == 401
@@ -86,11 +83,7 @@ def test_bad_credentials_are_401_json(emu: EmulatorServer) -> None:
     b = emu.tap_config()["accounts"][1]
     r = requests.post(
         _auth_url(emu),
-        params={
-            "grant_type": "client_credentials",
-            "client_id": a["client_id"],
-            "client_secret": a["client_secret"],
-        },
+        params=_credentials(a),
         headers={"Authorization": f"Basic {b['basic']}"},
         timeout=10,
     )

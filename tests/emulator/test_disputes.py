@@ -24,7 +24,7 @@ SEED = 11
 # About 30 visible disputes and ~46 in the whole timeline (future sales included); a few are
 # still being decided at the start clock. Generation and serving take well under a second.
 N_SALES = 8000
-REFUND_STATUSES = ("REFUNDED", "PARTIALLY_REFUNDED", "CHARGEBACK", "PROTESTED")
+REFUND_STATUSES = sorted(en.TRANSACTION_STATUSES[code] for code in en.LATE_STATUSES)
 BUYER_WON = {en.REFUNDED, en.CHARGEBACK}
 
 
