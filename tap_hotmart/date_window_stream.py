@@ -28,7 +28,7 @@ from tap_hotmart.client import HotmartStream, page_items
 from tap_hotmart.errors import QueryTimeoutError
 from tap_hotmart.prefetch import PrefetchBudget
 from tap_hotmart.progress import WindowProgress
-from tap_hotmart.windows import UTC, Window, WindowPlanner, halves
+from tap_hotmart.windows import Window, WindowPlanner, halves, parse_iso
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -53,6 +53,8 @@ class DateWindowStream(HotmartStream):
     starts_wide: ClassVar[bool] = False
     #: Column that receives the window end, for endpoints whose items carry no date.
     window_field: ClassVar[str | None] = None
+    #: Whether this stream finds where the account's history starts (`history_start`).
+    marks_history_start: ClassVar[bool] = False
     is_sorted = True  # bookmarks are window ends, which only grow
 
     def _planner(self, start: datetime, end: datetime, *, wide: bool) -> WindowPlanner:
@@ -89,7 +91,7 @@ class DateWindowStream(HotmartStream):
             for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
                 yield from records
         # Only a read of every status from start_date can tell where the history starts.
-        searching = self.name == history_start.MARK_STREAM and start == start_date
+        searching = self.marks_history_start and start == start_date
         planner = self._planner(start, end, wide=self.starts_wide)
         for window, records in self._fetch_in_order(
             client, planner, self.request_params(context), context
@@ -110,7 +112,7 @@ class DateWindowStream(HotmartStream):
         if not bookmark:
             return None
         lookback = timedelta(days=int(self.config.get("lookback_days", 60)))
-        return max(self.hotmart_tap.start_date, _parse_iso(bookmark) - lookback)
+        return max(self.hotmart_tap.start_date, parse_iso(bookmark) - lookback)
 
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None):
         """Records never move the bookmark; completed windows do (`_complete_window`)."""
@@ -119,7 +121,7 @@ class DateWindowStream(HotmartStream):
         if not self.replication_key or not self.selected:
             return
         current = self.get_context_state(context).get("replication_key_value")
-        if current and _parse_iso(current) >= window.end:
+        if current and parse_iso(current) >= window.end:
             return  # re-reading the lookback; the bookmark is already past it
         super()._increment_stream_state(
             {self.replication_key: window.end.isoformat()}, context=context
@@ -301,8 +303,3 @@ class WindowDrain:
             yield from records
         self._report_size(window, self.count)
         self.progress.window_done(window, self.count)
-
-
-def _parse_iso(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from tap_hotmart.windows import UTC
+from tap_hotmart.windows import parse_iso
 
 MARK_KEY = "first_sale_window"
+#: The stream that marks it (`marks_history_start`), in whose partition state the mark is.
 MARK_STREAM = "sales"
 # A subscription can start (and a trial run) before its first paid charge.
 MARGIN = timedelta(days=365)
@@ -47,15 +48,10 @@ def history_start(
             continue
         found = partition[MARK_KEY]
         try:
-            searched_from = _parse(found["searched_from"])
-            first_window = _parse(found["start"])
+            searched_from = parse_iso(found["searched_from"])
+            first_window = parse_iso(found["start"])
         except (KeyError, TypeError, ValueError):
             return start_date  # a state edited by hand: fall back to the whole history
         if searched_from <= start_date:
             return max(start_date, first_window - MARGIN)
     return start_date
-
-
-def _parse(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

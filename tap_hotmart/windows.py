@@ -110,3 +110,9 @@ def ms_to_iso(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return datetime.fromtimestamp(value / 1000, tz=UTC).isoformat()
+
+
+def parse_iso(value: str) -> datetime:
+    """An ISO-8601 date-time from the state; one without a zone is UTC."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -47,6 +47,7 @@ class SalesStream(DateWindowStream):
     primary_keys = ("account_id", "transaction")
     replication_key = "order_date"
     sweep_filters = REFUND_FILTER
+    marks_history_start = True  # it reads every status from start_date on a first run
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         return ALL_STATUSES

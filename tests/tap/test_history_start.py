@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tap_hotmart.history_start import MARGIN, history_start, mark
+from tap_hotmart.history_start import MARGIN, MARK_STREAM, history_start, mark
+from tap_hotmart.tap import STREAM_TYPES
 
 UTC = timezone.utc
 START_2011 = datetime(2011, 1, 1, tzinfo=UTC)
@@ -53,3 +54,8 @@ def test_the_mark_holds_dates_only() -> None:
             "searched_from": "2011-01-01T00:00:00+00:00",
         }
     }
+
+
+def test_the_mark_is_read_where_it_is_written() -> None:
+    marking = [t.name for t in STREAM_TYPES if getattr(t, "marks_history_start", False)]
+    assert marking == [MARK_STREAM] == [STREAM_TYPES[0].name]  # and it syncs first
