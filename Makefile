@@ -1,9 +1,6 @@
-# tap-hotmart developer entry points. Orchestration lives in scripts/*.py; this file only
-# builds the environment and calls them.
-#
-#   make demo     emulator -> tap -> embedded PostgreSQL -> dbt -> New Orders report
-#   make test     everything the tests need, lint, then pytest (unit + end-to-end)
-#   make lint     ruff and mypy
+# tap-hotmart developer entry points. Orchestration lives in scripts/*.py and the
+# hotmart_pipeline package; this file only builds the environment and calls them.
+# `make help` lists every target with the text of its `##` comment.
 #
 # PYTHON picks the interpreter for .venv (3.10-3.13); MELTANO_SPEC the Meltano version.
 
@@ -18,54 +15,56 @@ export MELTANO_SEND_ANONYMOUS_USAGE_STATS ?= false
 .PHONY: help venv install meltano-install demo test test-unit test-e2e lint \
         warehouse-start warehouse-stop warehouse-status clean-local
 
-help:
-	@sed -n '3,8p' Makefile
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  make \1\t\2/' | expand -t 28
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-venv: $(BIN)/python
+venv: $(BIN)/python ## create .venv
 
 # Stamp files make both installs idempotent: they rerun only when their inputs change.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[test]' '$(MELTANO_SPEC)'
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed ## install the project and Meltano into .venv
 
 .meltano/.installed: meltano.yml pyproject.toml $(VENV)/.installed
 	$(BIN)/meltano install
 	@mkdir -p .meltano && touch $@
 
-meltano-install: .meltano/.installed
+meltano-install: .meltano/.installed ## install the Meltano plugins (loader, dbt)
 
-demo: meltano-install
+demo: meltano-install ## emulator -> tap -> embedded PostgreSQL -> dbt -> New Orders report
 	$(BIN)/python scripts/demo.py
 
-test: meltano-install lint
+test: meltano-install lint ## everything the tests need, lint, then every test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-unit: install
+test-unit: install ## the tests that need no PostgreSQL and no Meltano run
 	$(BIN)/pytest $(PYTEST_ARGS) -m "not e2e"
 
-test-e2e: meltano-install
+test-e2e: meltano-install ## only the pipeline and report tests
 	$(BIN)/pytest $(PYTEST_ARGS) -m e2e
 
-lint: install
+lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-warehouse-start: install
-	$(BIN)/python scripts/warehouse.py start
+warehouse-start: install ## start the embedded PostgreSQL (127.0.0.1:55432)
+	$(BIN)/hotmart-warehouse start
 
-warehouse-stop: install
-	$(BIN)/python scripts/warehouse.py stop
+warehouse-stop: install ## stop the embedded PostgreSQL
+	$(BIN)/hotmart-warehouse stop
 
-warehouse-status: install
-	$(BIN)/python scripts/warehouse.py status
+warehouse-status: install ## where the warehouse is and whether it runs
+	$(BIN)/hotmart-warehouse status
 
-# Forget the demo's data: stops the embedded PostgreSQL, removes its data and Meltano state.
-clean-local:
-	-$(BIN)/python scripts/warehouse.py stop
-	rm -rf .local .meltano/meltano.db
+# Forget what the demo and the tests leave: the embedded PostgreSQL (stopped, data removed),
+# Meltano's state and run files, dbt's build output and logs. Keeps .venv, the installed
+# plugins and .env (your credentials).
+clean-local: ## stop the embedded PostgreSQL; forget the demo's data, state, run files and logs
+	-$(BIN)/hotmart-warehouse stop
+	rm -rf .local .meltano/meltano.db .meltano/run .meltano/logs transform/target transform/logs logs output

@@ -36,10 +36,9 @@ from typing import Any
 import yaml
 
 from benchmarks.common import EmulatorProcess, TreeMonitor, banner, config_for, load_average
+from hotmart_pipeline import warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import warehouse  # noqa: E402
 
 TARGET = PROJECT_ROOT / ".meltano/loaders/target-postgres/venv/bin/target-postgres"
 DBT = PROJECT_ROOT / ".meltano/utilities/dbt-postgres/venv/bin/dbt"

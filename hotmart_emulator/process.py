@@ -203,6 +203,10 @@ class EmulatorProcess:
     def reset_stats(self) -> None:
         self._call("/_emulator/stats/reset", "POST")
 
+    def ground_truth(self, account_id: str, entity: str) -> list[dict[str, Any]]:
+        """The exact latest state of every ``entity`` (e.g. ``sales``) of one account."""
+        return self._call(f"/_emulator/ground_truth/{account_id}/{entity}")["items"]
+
     def advance(self, days: float) -> dict[str, Any]:
         return self._call(f"/_emulator/advance?days={days}", "POST")
 

@@ -1,10 +1,11 @@
 """Connecting to the warehouse the dbt project wrote to.
 
 The report reads the same settings as dbt (``DBT_POSTGRES_*``, see
-``transform/profiles/profiles.yml``) so that whatever ran ``dbt build`` can run the report
-with no extra configuration; ``--dsn`` overrides them. An empty password is left out on
-purpose: libpq then reads ``PGPASSFILE``, which is how the embedded warehouse hands out its
-generated password without ever printing it.
+``transform/profiles/profiles.yml``) and, like dbt's profile, falls back to the loader's
+(``TARGET_POSTGRES_*``) and then to the embedded warehouse, so that whatever ran
+``dbt build`` can run the report with no extra configuration; ``--dsn`` overrides them
+all. An empty password is left out on purpose: libpq then reads ``PGPASSFILE``, which is
+how the embedded warehouse hands out its generated password without ever printing it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+
+from hotmart_pipeline import warehouse
 
 DEFAULT_SCHEMA = "hotmart"
 
@@ -23,15 +26,18 @@ class ReportError(RuntimeError):
 def connection_kwargs(
     dsn: str | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """psycopg.connect() arguments from ``dsn`` or from the ``DBT_POSTGRES_*`` variables."""
+    """psycopg.connect() arguments: ``dsn``, else dbt's settings, else the pipeline's warehouse.
+
+    The pipeline's warehouse is the one ``meltano run hotmart-sync`` loads: a PostgreSQL
+    configured through ``TARGET_POSTGRES_*`` (environment or ``.env``), or else the project's
+    embedded one, started here if it is stopped (the demo stops it when it ends), so the
+    report works right after any sync.
+    """
     env = os.environ if environ is None else environ
     if dsn:
         return {"conninfo": dsn}
     if not env.get("DBT_POSTGRES_HOST"):
-        raise ReportError(
-            "no warehouse given: pass --dsn postgresql://user@host:port/db or set "
-            "DBT_POSTGRES_HOST/PORT/USER/PASSWORD/DATABASE (as for dbt)"
-        )
+        env = _pipeline_warehouse_env(env)
     kwargs: dict[str, Any] = {
         "host": env["DBT_POSTGRES_HOST"],
         "port": int(env.get("DBT_POSTGRES_PORT", "5432")),
@@ -40,7 +46,26 @@ def connection_kwargs(
     }
     if env.get("DBT_POSTGRES_PASSWORD"):
         kwargs["password"] = env["DBT_POSTGRES_PASSWORD"]
+    if env.get("PGPASSFILE"):
+        kwargs["passfile"] = env["PGPASSFILE"]
     return kwargs
+
+
+def _pipeline_warehouse_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``DBT_POSTGRES_*`` view of the configured or embedded warehouse."""
+    configured = warehouse.configured_environment(environ if environ is not os.environ else None)
+    if configured is not None:
+        return configured
+    server = warehouse.project_warehouse()
+    if not server.initialized():
+        raise ReportError(
+            "no warehouse yet: run 'meltano run hotmart-sync' (or 'make demo') first, or "
+            "point TARGET_POSTGRES_HOST/PORT/USER/PASSWORD/DATABASE at your PostgreSQL"
+        )
+    try:
+        return server.start().env()
+    except warehouse.WarehouseError as exc:
+        raise ReportError(str(exc)) from exc
 
 
 def connect(dsn: str | None = None, environ: Mapping[str, str] | None = None):
@@ -55,5 +80,11 @@ def connect(dsn: str | None = None, environ: Mapping[str, str] | None = None):
         conn = psycopg.connect(conninfo, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
         raise ReportError(f"cannot connect to the warehouse: {exc}".strip()) from exc
+    except psycopg.ProgrammingError as exc:
+        # libpq quotes the malformed part of the URL, which may be the password itself.
+        raise ReportError(
+            "--dsn is not a valid PostgreSQL URL; use postgresql://user:password@host:port/db "
+            "(percent-encode special characters in the password)"
+        ) from exc
     conn.read_only = True
     return conn

@@ -8,10 +8,12 @@ What it does (``make demo`` runs it inside ``.venv``):
 
 1. starts ``hotmart-emulator serve --port 0 ... --write-config .local/emulator-config.json``
    (same seed every time, so the data is the same and a second run is incremental);
-2. starts the embedded PostgreSQL unless a real one is configured (``scripts/warehouse.py``);
-3. runs ``meltano run hotmart-demo`` (tap-hotmart-demo -> target-postgres -> dbt build), with
-   the emulator's config passed as ``TAP_HOTMART_DEMO_*`` variables;
-4. prints the New Orders report (``hotmart-report new-orders``);
+2. starts the embedded PostgreSQL unless a real one is configured
+   (``hotmart_pipeline/warehouse.py``);
+3. runs ``meltano run hotmart-demo`` (tap-hotmart-demo -> target-postgres-demo -> dbt build),
+   with the emulator's config passed as ``TAP_HOTMART_DEMO_*`` variables, into the demo's own
+   schemas (``hotmart_demo_raw``, ``hotmart_demo``) so that it never mixes with real data;
+4. prints the New Orders report (``hotmart-report new-orders --schema hotmart_demo``);
 5. stops the emulator and the embedded PostgreSQL it started (data and Meltano state stay).
 """
 
@@ -30,14 +32,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import warehouse
-
 from hotmart_emulator.process import EmulatorProcess, EmulatorStartError
+from hotmart_pipeline import warehouse
 
-PROJECT_ROOT = warehouse.PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_DIR = PROJECT_ROOT / ".local"
 EMULATOR_CONFIG = LOCAL_DIR / "emulator-config.json"
-RAW_SCHEMA = "hotmart_raw"
+#: The demo's schemas (meltano.yml: target-postgres-demo, dbt-postgres-demo).
+RAW_SCHEMA = "hotmart_demo_raw"
+MART_SCHEMA = "hotmart_demo"
 
 
 class DemoError(RuntimeError):
@@ -162,8 +165,8 @@ def meltano(
 
 
 def print_report(env: Mapping[str, str]) -> None:
-    """Print the New Orders report (``hotmart-report new-orders``) from the dbt marts."""
-    command = [str(Path(sys.executable).parent / "hotmart-report"), "new-orders"]
+    """Print the New Orders report (``hotmart-report new-orders``) from the demo's marts."""
+    command = [venv_bin("hotmart-report"), "new-orders", "--schema", MART_SCHEMA]
     proc = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, check=False)
     if proc.returncode != 0:
         raise DemoError(f"the report command failed (exit {proc.returncode})")
@@ -191,7 +194,7 @@ def connect(env: Mapping[str, str]) -> Any:
 @contextlib.contextmanager
 def running_warehouse(keep: bool) -> Iterator[dict[str, str]]:
     """The warehouse env; stops the embedded server afterwards if we started it."""
-    server = warehouse.EmbeddedWarehouse()
+    server = warehouse.project_warehouse()
     was_running = server.is_running() if warehouse.configured_environment() is None else True
     env, server_or_none = warehouse.ensure_warehouse()
     where = "configured" if server_or_none is None else "embedded"
@@ -238,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("demo interrupted", file=sys.stderr)
         return 130
-    print(f"\n==> done in {time.monotonic() - started:.0f}s. Run 'make demo' again for an "
-          "incremental sync (state is in .meltano/).")  # fmt: skip
+    print(f"\n==> done in {time.monotonic() - started:.0f}s. The demo's data is in the schemas "
+          f"{RAW_SCHEMA} and {MART_SCHEMA}; 'make demo' again syncs incrementally.\n"
+          "==> next, your own account: .venv/bin/hotmart-connect (README, 'Your own "
+          "Hotmart account')")  # fmt: skip
     return 0
 
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import demo
 import pytest
-import warehouse
 
+from hotmart_pipeline import warehouse
 from tests.support.streams import REFUND_STATUSES, STREAMS
 
 pytestmark = pytest.mark.e2e

@@ -13,17 +13,19 @@ from pathlib import Path
 import demo
 import yaml
 
+from hotmart_pipeline import warehouse
+
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = yaml.safe_load((ROOT / "meltano.yml").read_text())
 
 TAP_SETTING_KINDS = {
     "client_id": "string",
-    "client_secret": "password",
-    "basic": "password",
+    "client_secret": "string",
+    "basic": "string",
     "account_id": "string",
     "accounts": "array",
-    "start_date": "date_iso8601",
-    "end_date": "date_iso8601",
+    "start_date": "string",
+    "end_date": "string",
     "sandbox": "boolean",
     "api_url": "string",
     "auth_url": "string",
@@ -40,12 +42,41 @@ def _plugins() -> list[dict]:
     return [p for kind in PROJECT["plugins"].values() for p in kind]
 
 
+#: The project's own commands, run from the project's virtualenv (no pip_url, no install).
+PROJECT_COMMANDS = {"warehouse": "hotmart-warehouse", "hotmart-report": "hotmart-report"}
+
+
 def test_every_plugin_is_defined_inline() -> None:
     for plugin in _plugins():
         if "inherit_from" in plugin:
             continue
+        if plugin["name"] in PROJECT_COMMANDS:
+            executable = f".venv/bin/{PROJECT_COMMANDS[plugin['name']]}"
+            assert plugin["executable"] == executable and "pip_url" not in plugin
+            assert plugin.get("namespace")
+            continue
         for key in ("namespace", "pip_url", "executable", "settings"):
             assert plugin.get(key), f"{plugin['name']}: '{key}' missing (Hub lookup needed)"
+
+
+def test_no_setting_kind_that_meltano_rewrites() -> None:
+    """Meltano 4 writes `password` back as `string` + `sensitive`: use that form already."""
+    for plugin in _plugins():
+        for setting in plugin.get("settings", []):
+            assert setting.get("kind") not in {"password", "date_iso8601"}, (
+                f"{plugin['name']}.{setting['name']}"
+            )
+
+
+def test_the_embedded_warehouse_address_agrees_everywhere() -> None:
+    """meltano.yml's loader, dbt's profile and the warehouse module name one port."""
+    (loader,) = [p for p in PROJECT["plugins"]["loaders"] if p["name"] == "target-postgres"]
+    values = {s["name"]: s.get("value") for s in loader["settings"]}
+    assert values["port"] == warehouse.EMBEDDED_PORT
+    assert (values["user"], values["database"]) == (warehouse.SUPERUSER, warehouse.DATABASE)
+    profile = (ROOT / "transform" / "profiles" / "profiles.yml").read_text()
+    assert f"'{warehouse.EMBEDDED_PORT}'" in profile
+    assert f"'{warehouse.DATABASE}'" in profile
 
 
 def test_tap_settings_and_kinds() -> None:
@@ -58,8 +89,12 @@ def test_tap_settings_and_kinds() -> None:
 
 def test_jobs_and_demo_plugin() -> None:
     jobs = {job["name"]: job["tasks"] for job in PROJECT["jobs"]}
-    assert jobs["hotmart-sync"] == ["tap-hotmart target-postgres dbt-postgres:build"]
-    assert jobs["hotmart-demo"] == ["tap-hotmart-demo target-postgres dbt-postgres:build"]
+    assert jobs["hotmart-sync"] == [
+        "warehouse:start tap-hotmart target-postgres dbt-postgres:build"
+    ]
+    assert jobs["hotmart-demo"] == [
+        "warehouse:start tap-hotmart-demo target-postgres-demo dbt-postgres-demo:build"
+    ]
     (demo_tap,) = [p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-hotmart-demo"]
     assert demo_tap["inherit_from"] == "tap-hotmart"
     assert {s["job"] for s in PROJECT["schedules"]} == {"hotmart-sync"}

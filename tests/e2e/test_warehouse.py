@@ -9,7 +9,8 @@ from pathlib import Path
 
 import demo
 import pytest
-import warehouse
+
+from hotmart_pipeline import warehouse
 
 
 @pytest.fixture(scope="module")

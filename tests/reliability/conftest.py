@@ -19,7 +19,8 @@ if str(SCRIPTS) not in sys.path:
 def warehouse_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """One embedded PostgreSQL for the package; each scenario loads its own schema."""
     import demo  # noqa: PLC0415 - from scripts/, put on sys.path above
-    import warehouse  # noqa: PLC0415
+
+    from hotmart_pipeline import warehouse  # noqa: PLC0415
 
     if not (demo.PROJECT_ROOT / ".meltano" / "loaders" / "target-postgres").exists():
         pytest.fail("Meltano plugins are not installed: run `make meltano-install` first.")

@@ -23,8 +23,8 @@ import demo
 from hotmart_emulator import EmulatorServer
 from tests.support.streams import REFUND_STATUSES, STREAMS
 
-JOB = "hotmart-demo-el"  # tap-hotmart-demo target-postgres
-STATE_ID = "dev:tap-hotmart-demo-to-target-postgres"
+JOB = "hotmart-demo-el"  # tap-hotmart-demo target-postgres-demo
+STATE_ID = "dev:tap-hotmart-demo-to-target-postgres-demo"
 UTC = timezone.utc
 
 #: Incremental streams whose bookmark is an order date (or the end of its window).
@@ -102,7 +102,7 @@ class Scenario:
             **inherited,
             **self.warehouse_env,
             **demo.tap_env(config),
-            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": self.schema,
+            "TARGET_POSTGRES_DEMO_DEFAULT_TARGET_SCHEMA": self.schema,
             "MELTANO_DATABASE_URI": f"sqlite:///{self.home / 'meltano.db'}",
             "MELTANO_ENVIRONMENT": "dev",
             "MELTANO_PROJECT_ROOT": str(demo.PROJECT_ROOT),

@@ -14,7 +14,6 @@ then PATH.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from hotmart_pipeline import warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSFORM = ROOT / "transform"
@@ -59,18 +60,6 @@ def find_executable(name: str, env_var: str, meltano_path: str | None = None) ->
         return Path(found)
     hint = f" or run `make meltano-install` (creates {meltano_path})" if meltano_path else ""
     pytest.fail(f"{name} not found: set {env_var} to its path{hint}, or put it on PATH")
-
-
-def _load_warehouse_module():
-    """scripts/warehouse.py is not a package: load it by path (the code users run)."""
-    spec = importlib.util.spec_from_file_location(
-        "hotmart_warehouse", ROOT / "scripts" / "warehouse.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -168,10 +157,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     )
     dbt = find_executable("dbt", "HOTMART_DBT", ".meltano/utilities/dbt-postgres/venv/bin/dbt")
     work = tmp_path_factory.mktemp("reports")
-    warehouse = _load_warehouse_module().EmbeddedWarehouse(work / "postgres")
+    server = warehouse.EmbeddedWarehouse(work / "postgres")
     timings: dict[str, float] = {}
     started = time.monotonic()
-    connection = warehouse.start()
+    connection = server.start()
     try:
         env = {
             **os.environ,
@@ -294,4 +283,4 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             reload_started_at=before_reload,
         )
     finally:
-        warehouse.stop()
+        server.stop()

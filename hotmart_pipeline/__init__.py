@@ -1,0 +1,1 @@
+"""The pipeline around the tap: the embedded warehouse, connecting accounts, quiet logs."""

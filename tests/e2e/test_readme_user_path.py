@@ -1,0 +1,241 @@
+"""The README's user path, run literally in a fresh clone: the README cannot drift from the code.
+
+Every command of the README's shell blocks marked ``<!-- user-path -->`` runs, in order and
+exactly as printed, in a fresh copy of this working tree (its tracked and untracked,
+not-ignored files, committed into a new git repository: a clone of what would land). The
+emulator stands in for Hotmart: the only difference from a user's shell is
+``TAP_HOTMART_API_URL`` / ``TAP_HOTMART_AUTH_URL`` in the environment, and the credentials
+piped into ``hotmart-connect``'s prompts. Then the real-use mistakes are made on purpose,
+each of which must end in one line that says what is wrong.
+
+Slow (a new .venv, ``meltano install``, the demo, a sync): a few minutes, once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from hotmart_emulator.process import EmulatorProcess
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+USER_PATH_BLOCK = re.compile(r"<!-- user-path -->\n```bash\n(.*?)```", re.DOTALL)
+#: Variables of a developer's shell that would point the clone elsewhere.
+ISOLATED_PREFIXES = ("TAP_HOTMART", "TARGET_POSTGRES", "DBT_", "MELTANO_", "PG", "HOTMART_")
+#: Folders holding installed packages (nothing a run writes), skipped by the secret scan.
+PACKAGE_DIRS = (".venv", ".git")
+
+
+def user_path_commands(readme: str = README) -> list[str]:
+    """The commands of the marked blocks, in order (comments and blank lines dropped)."""
+    commands = []
+    for block in USER_PATH_BLOCK.findall(readme):
+        for line in block.splitlines():
+            command = line.split(" #", 1)[0].strip()
+            if command and not command.startswith("#"):
+                commands.append(command)
+    return commands
+
+
+def test_the_user_path_is_marked_in_the_readme() -> None:
+    commands = user_path_commands()
+    assert commands[0] == "make demo"
+    assert ".venv/bin/hotmart-connect" in commands
+    assert ".venv/bin/meltano run hotmart-sync" in commands
+    assert any("hotmart-report new-orders" in c for c in commands)
+    assert any("schedule run" in c for c in commands)
+
+
+@dataclass
+class Step:
+    command: str
+    returncode: int
+    output: str
+    seconds: float
+
+
+@dataclass
+class Clone:
+    """A fresh copy of the project and the environment of its user."""
+
+    root: Path
+    env: dict[str, str]
+    credentials: dict[str, str]
+    emulator: EmulatorProcess
+    steps: list[Step] = field(default_factory=list)
+
+    def run(self, command: str, *, stdin: str = "", extra_env: dict[str, str] | None = None,
+            timeout_s: float = 900) -> Step:  # fmt: skip
+        """Run one shell command in the clone, as a user's shell would."""
+        started = time.monotonic()
+        proc = subprocess.run(
+            ["bash", "-c", command], cwd=self.root, env={**self.env, **(extra_env or {})},
+            input=stdin, capture_output=True, text=True, timeout=timeout_s, check=False,
+        )  # fmt: skip
+        return Step(command, proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
+
+
+def _fresh_copy(destination: Path) -> None:
+    """The working tree's files that git would see, committed into a new repository."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=destination, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=destination, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "clone"], cwd=destination, check=True)
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
+    """The user path, run once; each test below checks one thing about it."""
+    root = tmp_path_factory.mktemp("readme") / "tap-hotmart"
+    _fresh_copy(root)
+    emulator = EmulatorProcess(
+        seed=11, accounts=1, sales=800, config_file=root.parent / "emulator.json",
+        executable=str(Path(sys.executable).parent / "hotmart-emulator"),
+    )  # fmt: skip
+    account = emulator.config["accounts"][0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ISOLATED_PREFIXES)}
+    env.pop("VIRTUAL_ENV", None)
+    env |= {
+        "TAP_HOTMART_API_URL": emulator.config["api_url"],
+        "TAP_HOTMART_AUTH_URL": emulator.config["auth_url"],
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    project = Clone(root, env, {k: account[k] for k in ("client_id", "client_secret", "basic")},
+                    emulator)  # fmt: skip
+    piped = "".join(f"{project.credentials[k]}\n" for k in ("client_id", "client_secret", "basic"))
+    try:
+        for command in user_path_commands():
+            stdin = piped if "hotmart-connect" in command else ""
+            step = project.run(command, stdin=stdin)
+            project.steps.append(step)
+            if step.returncode != 0:
+                break
+        yield project
+    finally:
+        project.run(".venv/bin/hotmart-warehouse stop", timeout_s=120)
+        emulator.stop()
+
+
+def _step(clone: Clone, needle: str) -> Step:
+    return next(step for step in clone.steps if needle in step.command)
+
+
+def test_every_command_exits_zero(clone: Clone) -> None:
+    for step in clone.steps:
+        tail = "\n".join(step.output.splitlines()[-30:])
+        assert step.returncode == 0, f"`{step.command}` failed ({step.returncode}):\n{tail}"
+    assert len(clone.steps) == len(user_path_commands())
+
+
+def test_connect_checked_the_credentials_and_kept_them_in_dotenv(clone: Clone) -> None:
+    step = _step(clone, "hotmart-connect")
+    assert "Hotmart accepted them" in step.output
+    dotenv = (clone.root / ".env").read_text()
+    assert f"TAP_HOTMART_CLIENT_SECRET='{clone.credentials['client_secret']}'" in dotenv
+    assert clone.credentials["client_secret"] not in step.output
+
+
+def test_the_report_shows_the_emulators_data_not_the_demos(clone: Clone) -> None:
+    report = _step(clone, "hotmart-report new-orders").output
+    assert "New orders by month" in report
+    assert "BRL" in report  # the emulator's main currency, with orders in it
+    raw = clone.run(
+        ".venv/bin/python -c \"from hotmart_reports.db import connect; "
+        "c = connect(); print(sorted(c.execute('select distinct account_id "
+        "from hotmart.hotmart__new_orders').fetchall()), c.execute("
+        "'select count(*) from hotmart_raw.sales').fetchone()[0])\""
+    )
+    assert raw.returncode == 0, raw.output
+    accounts, sales = raw.output.strip().splitlines()[-1].rsplit(" ", 1)
+    assert accounts == "[('default',)]", "the demo's accounts must stay in their own schemas"
+    truth = clone.emulator.tap_config()["accounts"][0]["account_id"]
+    assert int(sales) == len(clone.emulator.ground_truth(truth, "sales"))
+
+
+def test_the_scheduled_run_is_incremental(clone: Clone) -> None:
+    step = _step(clone, "schedule run")
+    assert "Starting incremental sync" in step.output or "bookmark" in step.output
+
+
+def test_nothing_for_git_to_commit(clone: Clone) -> None:
+    status = clone.run("git status --porcelain")
+    assert status.output.strip() == "", status.output
+
+
+def test_no_secret_outside_dotenv_and_meltanos_database(clone: Clone) -> None:
+    secrets = [clone.credentials["client_secret"], clone.credentials["basic"]]
+    allowed = {clone.root / ".env", clone.root / ".meltano" / "meltano.db"}
+    found = []
+    for path in clone.root.rglob("*"):
+        relative = path.relative_to(clone.root)
+        if relative.parts[0] in PACKAGE_DIRS or "venv" in relative.parts:
+            continue
+        if path in allowed or not path.is_file() or path.is_symlink():
+            continue
+        data = path.read_bytes()
+        found += [f"{relative}" for secret in secrets if secret.encode() in data]
+    assert not found, f"a Hotmart secret was written to {sorted(set(found))}"
+
+
+def _one_line_failure(step: Step, *needles: str) -> None:
+    assert step.returncode != 0, step.output
+    assert "Traceback" not in step.output, step.output
+    for needle in needles:
+        assert needle in step.output, f"{needle!r} not in:\n{step.output[-3000:]}"
+
+
+def test_hotmart_unreachable_fails_fast_and_names_the_host(clone: Clone) -> None:
+    closed = "http://127.0.0.1:9"
+    step = clone.run(
+        ".venv/bin/meltano run hotmart-sync",
+        extra_env={"TAP_HOTMART_API_URL": closed, "TAP_HOTMART_AUTH_URL": closed + "/token"},
+        timeout_s=120,
+    )
+    _one_line_failure(step, "127.0.0.1:9")
+    assert step.seconds < 45, f"took {step.seconds:.0f} s"
+
+
+def test_warehouse_unreachable_is_one_line(clone: Clone) -> None:
+    step = clone.run(
+        ".venv/bin/meltano run hotmart-sync",
+        extra_env={"TARGET_POSTGRES_HOST": "127.0.0.1", "TARGET_POSTGRES_PORT": "9"},
+        timeout_s=120,
+    )
+    _one_line_failure(step, "cannot connect to the configured PostgreSQL", "127.0.0.1:9")
+
+
+def test_an_ambiguous_start_date_is_refused_not_reread(clone: Clone) -> None:
+    step = clone.run(
+        ".venv/bin/meltano run hotmart-sync",
+        extra_env={"TAP_HOTMART_START_DATE": "01/02/2020"},
+        timeout_s=120,
+    )
+    _one_line_failure(step, "start_date '01/02/2020' is not a date", "YYYY-MM-DD")
+    assert "2020-01-02" not in step.output
+
+
+def test_an_unknown_account_in_a_report_is_an_error(clone: Clone) -> None:
+    step = clone.run(".venv/bin/meltano invoke hotmart-report new-orders --account acct-9")
+    _one_line_failure(step, "acct-9")
