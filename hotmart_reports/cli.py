@@ -62,7 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
 DEFAULT_LAST = {"day": 14, "week": 8, "month": 6}
 
 
+def one_line(message: str) -> str:
+    """``message`` on one line: libpq adds its hints on further lines (``Connection
+    refused`` then ``Is the server running...``), and an error must stay one line on stderr
+    so that a wrapper script or a log can show it whole."""
+    return "; ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one report; exit code 2, one line on stderr, for anything the user can fix."""
     args = build_parser().parse_args(argv)
     schema = args.schema or os.environ.get("DBT_POSTGRES_SCHEMA") or DEFAULT_SCHEMA
     filters = new_orders.Filters(
@@ -76,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with connect(args.dsn) as conn:
             rows = new_orders.fetch(conn, schema, filters)
     except ReportError as exc:
-        print(f"hotmart-report: {exc}", file=sys.stderr)
+        print(f"hotmart-report: {one_line(str(exc))}", file=sys.stderr)
         return 2
     try:
         print(new_orders.render(rows, filters))
