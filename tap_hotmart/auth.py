@@ -4,7 +4,9 @@ Hotmart's token endpoint wants the client id and secret in the query string and 
 account's Basic key in the `Authorization` header. Tokens live 24-48 h; we refresh a
 minute (or a tenth of the lifetime, if shorter) before expiry, and once more when the API
 answers 401 `token_expired`. One manager per account is shared by every stream and
-worker thread, so a run asks for as few tokens as possible.
+worker thread, so a run asks for as few tokens as possible. A token endpoint that cannot
+be connected to on the first contact ends the run at once (`reach`); one that answered
+before and fails later is retried a few times.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import requests
 from tap_hotmart.accounts import Account
 from tap_hotmart.errors import HotmartAuthError
 from tap_hotmart.ratelimit import RateLimiter
+from tap_hotmart.reach import HostReach, timeouts
 
 TOKEN_TIMEOUT_SECONDS = 60
 TOKEN_ATTEMPTS = 4
@@ -33,11 +36,14 @@ class TokenManager:
         auth_url: str,
         session: requests.Session,
         limiter: RateLimiter,
+        *,
+        reach: HostReach | None = None,
     ) -> None:
         self._account = account
         self._auth_url = auth_url
         self._session = session
         self._limiter = limiter  # token requests count against the account's budget
+        self._reach = reach or HostReach()
         self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
@@ -66,14 +72,20 @@ class TokenManager:
         last_problem = ""
         attempt = rate_limit_waits = 0
         while attempt < TOKEN_ATTEMPTS:
+            self._reach.before_request(self._auth_url)
             self._limiter.acquire()
             try:
                 response = self._session.post(
-                    self._auth_url, params=params, headers=headers, timeout=TOKEN_TIMEOUT_SECONDS
+                    self._auth_url,
+                    params=params,
+                    headers=headers,
+                    timeout=timeouts(TOKEN_TIMEOUT_SECONDS),
                 )
             except requests.RequestException as exc:
+                self._reach.failed(self._auth_url, "token endpoint", exc)
                 last_problem = f"the token endpoint could not be reached ({type(exc).__name__})"
             else:
+                self._reach.answered(self._auth_url)
                 self._limiter.observe(response.headers, response.status_code)
                 if response.status_code == 429 and rate_limit_waits < MAX_RATE_LIMIT_WAITS:
                     # The budget is spent (by this run or the user's other tools): the

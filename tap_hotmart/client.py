@@ -2,6 +2,8 @@
 
 `HotmartStream` reads an endpoint page by page (`page_token` until there is none), for
 every configured account; date-filtered endpoints build on it in `date_window_stream.py`.
+Each retry is logged as one line naming the account, the endpoint and the date window,
+never the request's query string (17 `transaction_status` values that say nothing).
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import backoff
 import msgspec
-from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
+import requests
+from singer_sdk import RESTStream, SchemaDirectory, StreamSchema, metrics
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
-from tap_hotmart.errors import PagingLoopError, QueryTimeoutError
+from tap_hotmart.errors import PagingLoopError, QueryTimeoutError, TransientAPIError
 from tap_hotmart.http import decode_items
+from tap_hotmart.reach import network_problem
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -33,6 +37,15 @@ SCHEMAS_DIR = Path(__file__).parent / "schemas"
 # Server errors in a row on a window's first page before it is read in halves: the
 # emulator's `flaky` profile (and a passing outage) never fails one URL 3 times in a row.
 TIMEOUTS_BEFORE_SPLIT = 3
+#: What is retried with backoff: the same failures as the SDK's `request_decorator`.
+RETRIED_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class HotmartStream(RESTStream[str]):
@@ -55,8 +68,7 @@ class HotmartStream(RESTStream[str]):
     @cached_property
     def _get_with_retries(self) -> Callable[..., Any]:
         """`_get_page` wrapped in the SDK's backoff (built on first use)."""
-        # The SDK types its decorator for `_request`; any callable raising its exceptions works.
-        return self.request_decorator(self._get_page)  # type: ignore[arg-type]
+        return self.request_decorator(self._get_page)
 
     @cached_property
     def _fast_path(self) -> tuple[bool, frozenset[str]]:
@@ -101,15 +113,43 @@ class HotmartStream(RESTStream[str]):
     def backoff_max_tries(self) -> int:
         return 8
 
-    def backoff_handler(self, details: Mapping[str, Any]) -> None:
-        """One line per retry: which call, why, and how long we wait (no request dump)."""
-        self.logger.warning(
-            "%s: retry %d in %.1f s after: %s",
-            self.name,
-            details.get("tries", 0),
-            details.get("wait", 0.0),
-            details.get("exception"),
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """The SDK's retry policy, with `backoff_handler` as its only log line.
+
+        The SDK also hands backoff its logger, which logs every retry a second time with
+        the exception's text: for a connection error, the whole URL and query string.
+        Decorated functions take `(client, path, params)` first, which the retry line names.
+        """
+        decorator = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIED_ERRORS,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
         )
+        return decorator(func)
+
+    def backoff_handler(self, details: Mapping[str, Any]) -> None:
+        """One line per retry: account, endpoint, window, why, the wait and the attempt."""
+        client, path, params = details["args"][:3]
+        exc = details["exception"]
+        reason = exc.reason if isinstance(exc, TransientAPIError) else network_problem(exc)
+        window = self.window_label(params)
+        self.logger.warning(
+            "%s GET %s%s: %s, retrying in %.1f s (attempt %d/%d)",
+            client.account.account_id,
+            path,
+            f" window {window}" if window else "",
+            reason,
+            details.get("wait", 0.0),
+            details["tries"] + 1,
+            self.backoff_max_tries(),
+        )
+
+    def window_label(self, params: Params) -> str | None:
+        """The date window a request's parameters ask for, for log lines (None: no window)."""
+        return None
 
     def _get_page(
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
@@ -118,11 +158,9 @@ class HotmartStream(RESTStream[str]):
         if isinstance(body, dict) and not isinstance(body.get("items"), (list, msgspec.Raw)):
             # Read as an empty last page, this would end the window early and silently
             # lose its records; retried, and fatal if it persists.
-            msg = (
-                f"Account {client.account.account_id!r}, GET {path}: the answer has no list "
-                "of items; it is not a Hotmart page"
-            )
-            raise RetriableAPIError(msg)
+            reason = "the answer has no list of items; it is not a Hotmart page"
+            where = f"Account {client.account.account_id!r}, GET {path}"
+            raise TransientAPIError(f"{where}: {reason}", reason)
         return body
 
     # Paging ----------------------------------------------------------------------------
@@ -178,7 +216,7 @@ class HotmartStream(RESTStream[str]):
         """
         server_errors = 0
 
-        def attempt() -> Any:
+        def attempt(client: AccountClient, path: str, params: Params) -> Any:
             nonlocal server_errors
             try:
                 return self._get_page(client, path, params, lazy_items=lazy_items)
@@ -189,7 +227,7 @@ class HotmartStream(RESTStream[str]):
                         raise QueryTimeoutError(str(exc)) from exc
                 raise
 
-        return self.request_decorator(attempt)()  # type: ignore[arg-type,call-arg]
+        return self.request_decorator(attempt)(client, path, params)
 
     # Records ---------------------------------------------------------------------------
 
@@ -224,6 +262,21 @@ class HotmartStream(RESTStream[str]):
             else:
                 records.append(record)
         return records
+
+    # Run summary -----------------------------------------------------------------------
+
+    def log_sync_costs(self) -> None:
+        """End the run: the SDK calls this for every stream, in order, after all synced."""
+        if next(reversed(self.hotmart_tap.streams.values())) is self:
+            self.hotmart_tap.end_run()
+
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        """The SDK's record counter, which also counts the run summary's records."""
+        return self.hotmart_tap.run_summary.record_counter(
+            self.name, endpoint=endpoint, log_interval=log_interval
+        )
 
 
 def _split_body(body: Any) -> tuple[Any, dict]:

@@ -28,7 +28,7 @@ from tap_hotmart.client import HotmartStream, page_items
 from tap_hotmart.errors import QueryTimeoutError
 from tap_hotmart.prefetch import PrefetchBudget
 from tap_hotmart.progress import WindowProgress
-from tap_hotmart.windows import Window, WindowPlanner, halves, parse_iso
+from tap_hotmart.windows import Window, WindowPlanner, halves, parse_iso, sent_window
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -56,6 +56,13 @@ class DateWindowStream(HotmartStream):
     #: Whether this stream finds where the account's history starts (`history_start`).
     marks_history_start: ClassVar[bool] = False
     is_sorted = True  # bookmarks are window ends, which only grow
+
+    def window_label(self, params: Params) -> str | None:
+        """The window of this endpoint's date filters in `params`, e.g. 2024-01-01..2024-03-31."""
+        start_ms, last_ms = (params.get(name) for name in self.date_params)
+        if not isinstance(start_ms, int) or not isinstance(last_ms, int):
+            return None  # a request by transaction code
+        return sent_window(start_ms, last_ms).label()
 
     def _planner(self, start: datetime, end: datetime, *, wide: bool) -> WindowPlanner:
         max_days = int(self.config.get("max_window_days", 90))

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from typing import TYPE_CHECKING
+
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+
+if TYPE_CHECKING:
+    import requests
 
 
 def config_error(message: str) -> ConfigValidationError:
@@ -21,6 +26,21 @@ class HotmartAPIError(FatalAPIError):
         super().__init__(message)
         self.status_code = status_code
         self.error = error
+
+
+class HotmartUnreachableError(FatalAPIError):
+    """A Hotmart host could not be connected to on the first contact of the run (`reach`)."""
+
+
+class TransientAPIError(RetriableAPIError):
+    """A failure worth retrying: the full one-line message, and a short `reason` for the
+    retry lines (e.g. "HTTP 503"), which name the endpoint and window themselves."""
+
+    def __init__(
+        self, message: str, reason: str, response: requests.Response | None = None
+    ) -> None:
+        super().__init__(message, response)
+        self.reason = reason
 
 
 class PagingLoopError(FatalAPIError):

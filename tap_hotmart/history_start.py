@@ -6,9 +6,9 @@ Streams that re-read the whole history on every run (the refund sweep of `sales`
 The `sales` stream reads every status from `start_date` on its first run, so the first
 window in which it found a sale is where the history starts: no sale, refund,
 subscription charge or subscription can be older than that, give or take a trial period
-(the margin). The mark lives in the `sales` partition state of the account, next to its
-bookmark, and names the `start_date` it was searched from, so moving `start_date`
-earlier (a backfill) ignores it.
+(the margin). The mark lives in the account's `sales` partition state (`account_state`),
+next to its bookmark, and names the `start_date` it was searched from, so moving
+`start_date` earlier (a backfill) ignores it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from tap_hotmart.account_state import account_partitions
 from tap_hotmart.windows import parse_iso
 
 MARK_KEY = "first_sale_window"
-#: The stream that marks it (`marks_history_start`), in whose partition state the mark is.
-MARK_STREAM = "sales"
 # A subscription can start (and a trial run) before its first paid charge.
 MARGIN = timedelta(days=365)
 
@@ -42,16 +41,15 @@ def history_start(
     tap_state: Mapping[str, Any], context: Mapping[str, Any], start_date: datetime
 ) -> datetime:
     """The earliest date worth reading for this account: `start_date`, or later if known."""
-    bookmarks = tap_state.get("bookmarks", {}).get(MARK_STREAM, {})
-    for partition in bookmarks.get("partitions", []):
-        if partition.get("context") != dict(context) or not is_marked(partition):
-            continue
-        found = partition[MARK_KEY]
-        try:
-            searched_from = parse_iso(found["searched_from"])
-            first_window = parse_iso(found["start"])
-        except (KeyError, TypeError, ValueError):
-            return start_date  # a state edited by hand: fall back to the whole history
-        if searched_from <= start_date:
-            return max(start_date, first_window - MARGIN)
+    partition = account_partitions(tap_state).get(context["account_id"])
+    if partition is None or not is_marked(partition):
+        return start_date
+    found = partition[MARK_KEY]
+    try:
+        searched_from = parse_iso(found["searched_from"])
+        first_window = parse_iso(found["start"])
+    except (KeyError, TypeError, ValueError):
+        return start_date  # a state edited by hand: fall back to the whole history
+    if searched_from <= start_date:
+        return max(start_date, first_window - MARGIN)
     return start_date

@@ -14,12 +14,12 @@ from typing import Any
 
 import msgspec
 import requests
-from singer_sdk.exceptions import RetriableAPIError
 
 from tap_hotmart.accounts import Account
 from tap_hotmart.auth import TokenManager
-from tap_hotmart.errors import HotmartAPIError, HotmartAuthError
+from tap_hotmart.errors import HotmartAPIError, HotmartAuthError, TransientAPIError
 from tap_hotmart.ratelimit import RateLimiter
+from tap_hotmart.reach import HostReach, timeouts
 
 # Amounts must stay exact: every JSON number with a fraction becomes a Decimal.
 _DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
@@ -61,13 +61,18 @@ class AccountClient:
         auth_url: str,
         requests_per_minute: int,
         user_agent: str,
+        *,
+        reach: HostReach,
     ) -> None:
         self.account = account
         self.api_url = api_url.rstrip("/")
         self.limiter = RateLimiter(requests_per_minute)
+        self.reach = reach  # shared by every account: which hosts answered in this run
         self._user_agent = user_agent
         self._local = threading.local()
-        self.tokens = TokenManager(account, auth_url, self._new_session(), self.limiter)
+        self.tokens = TokenManager(
+            account, auth_url, self._new_session(), self.limiter, reach=reach
+        )
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
@@ -91,22 +96,20 @@ class AccountClient:
         validated JSON text (`decode_items` decodes them); any other body is decoded whole.
 
         Raises:
-            RetriableAPIError: a transient failure (5xx, unreadable body) worth retrying.
+            TransientAPIError: a transient failure (5xx, unreadable body) worth retrying.
+            requests.RequestException: the connection failed after the API host answered
+                once in this run (worth retrying too).
+            HotmartUnreachableError: the API host could not be connected to, and never was.
             HotmartAuthError: the credentials or token were refused for good.
             HotmartAPIError: any other 4xx, with Hotmart's own explanation.
         """
         url = self.api_url + path
         token_refreshed = False
         for _ in range(_MAX_RATE_LIMIT_WAITS):
+            self.reach.before_request(url)
             self.limiter.acquire()
             token = self.tokens.token()
-            response = self.session.get(
-                url,
-                params=params,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=REQUEST_TIMEOUT_SECONDS,
-            )
-            self.limiter.observe(response.headers, response.status_code)
+            response = self._send(url, params, token)
             if response.status_code == 429:
                 continue  # the limiter now holds every thread until Hotmart's reset
             if response.status_code == 401:
@@ -117,7 +120,8 @@ class AccountClient:
                     continue
                 raise HotmartAuthError(self._describe(path, response))
             if response.status_code >= 500:
-                raise RetriableAPIError(self._describe(path, response), response)
+                reason = f"HTTP {response.status_code}"
+                raise TransientAPIError(self._describe(path, response), reason, response)
             if response.status_code >= 400:
                 error, _ = _error_fields(response)
                 raise HotmartAPIError(self._describe(path, response), response.status_code, error)
@@ -132,10 +136,26 @@ class AccountClient:
                         pass  # valid JSON of another shape: decoded whole below
                 return _DECODER.decode(response.content)
             except msgspec.DecodeError as exc:
-                msg = f"{self._where(path)}: the response body is not valid JSON (truncated?)"
-                raise RetriableAPIError(msg, response) from exc
-        msg = f"{self._where(path)}: still rate-limited after {_MAX_RATE_LIMIT_WAITS} waits"
-        raise RetriableAPIError(msg)
+                reason = "the response body is not valid JSON (truncated?)"
+                raise TransientAPIError(f"{self._where(path)}: {reason}", reason, response) from exc
+        reason = f"still rate-limited after {_MAX_RATE_LIMIT_WAITS} waits"
+        raise TransientAPIError(f"{self._where(path)}: {reason}", reason)
+
+    def _send(self, url: str, params: Params, token: str) -> requests.Response:
+        """One GET; a first contact with the API host that cannot connect ends the run."""
+        try:
+            response = self.session.get(
+                url,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=timeouts(REQUEST_TIMEOUT_SECONDS),
+            )
+        except requests.RequestException as exc:
+            self.reach.failed(url, "API", exc)
+            raise
+        self.reach.answered(url)
+        self.limiter.observe(response.headers, response.status_code)
+        return response
 
     def _where(self, path: str) -> str:
         return f"Account {self.account.account_id!r}, GET {path}"

@@ -1,7 +1,9 @@
 """Progress lines for long syncs: where a stream is, how many records, and an ETA.
 
 A first import can take hours on a large account (Hotmart allows 500 requests a minute);
-a user watching the log must see that it moves and when it will end.
+a user watching the log must see that it moves and when it will end. One line per window
+made a small demo print 300 of them, so a partition's lines come at most every
+``INTERVAL_SECONDS`` at INFO (its first and last window always); the others go to DEBUG.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tap_hotmart.windows import Window, WindowPlanner
+
+#: Seconds between two INFO progress lines of one stream and account.
+INTERVAL_SECONDS = 10.0
 
 
 class WindowProgress:
@@ -33,11 +38,21 @@ class WindowProgress:
         self._done = 0
         self._records = 0
         self._started = time.monotonic()
+        self._last_info: float | None = None
+
+    def _level(self, *, last: bool = False) -> int:
+        """INFO for the first line, the last window and a line every INTERVAL_SECONDS."""
+        now = time.monotonic()
+        if last or self._last_info is None or now - self._last_info >= INTERVAL_SECONDS:
+            self._last_info = now
+            return logging.INFO
+        return logging.DEBUG
 
     def page(self, label: str, records_so_far: int, total_results: int | None) -> None:
         """Log inside a long window (called every few pages)."""
         total = "?" if total_results is None else f"{total_results:,}"
-        self._logger.info(
+        self._logger.log(
+            self._level(),
             "%s window %s: %s of %s records so far",
             self._prefix,
             label,
@@ -49,7 +64,8 @@ class WindowProgress:
         """Log one finished window with the stream's totals, the share done and an ETA."""
         self._done += 1
         self._records += records
-        self._logger.info(
+        self._logger.log(
+            self._level(last=window.end >= self._planner.end),
             "%s window %d %s done: %s records; %s records so far; %.0f%% of %s..%s; ETA %s",
             self._prefix,
             self._done,

@@ -36,6 +36,8 @@ class RateLimiter:
         self._blocked_until = 0.0
         self._lock = threading.Lock()
         self.waited_seconds = 0.0
+        #: Every request sent through this limiter (the API calls of the run summary).
+        self.requests_sent = 0
 
     def acquire(self) -> None:
         """Block until a request may be sent, then count it."""
@@ -47,6 +49,7 @@ class RateLimiter:
                     wait = max(wait, self._sent[0] + WINDOW_SECONDS + SAFETY_SECONDS - now)
                 if wait <= 0:
                     self._sent.append(now)
+                    self.requests_sent += 1
                     return
                 self.waited_seconds += wait
             self._sleep(wait)

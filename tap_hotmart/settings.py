@@ -22,6 +22,9 @@ SANDBOX_API_URL = "https://sandbox.hotmart.com"
 TOKEN_URL = "https://api-sec-vlc.hotmart.com/security/oauth/token"
 DEFAULT_START_DATE = "2011-01-01T00:00:00+00:00"  # before Hotmart's first sales
 MAX_PAGE_SIZE = 500
+#: The SDK logs its METRIC lines at INFO; below WARNING they would flood a run's log.
+DEFAULT_METRICS_LOG_LEVEL = "WARNING"
+METRICS_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 _CREDENTIALS_HELP = "From Hotmart → Tools → Developer Credentials."
 
@@ -168,17 +171,30 @@ _SETTINGS = th.PropertiesList(
         title="Concurrency",
         description="Date windows fetched at once per stream and account (within the budget).",
     ),
+    th.Property(
+        "metrics_log_level",
+        th.StringType,
+        default=DEFAULT_METRICS_LOG_LEVEL,
+        title="Metrics log level",
+        description=(
+            "Level of the Singer SDK's METRIC log lines (a record count and a timing per "
+            "stream and per product), which the SDK writes at INFO: INFO or DEBUG shows "
+            "them, WARNING (the default) or ERROR hides them. The tap's progress lines "
+            "and run summary are logged at INFO either way."
+        ),
+    ),
 )
 
 
 @dataclass(frozen=True)
 class SyncSettings:
-    """The parsed, checked settings the streams run with."""
+    """The parsed, checked settings the tap and its streams run with."""
 
     api_url: str
     auth_url: str
     start_date: datetime
     end_date: datetime
+    metrics_log_level: str
 
 
 def parse_settings(config: Mapping[str, Any], now: datetime) -> SyncSettings:
@@ -213,7 +229,19 @@ def parse_settings(config: Mapping[str, Any], now: datetime) -> SyncSettings:
         auth_url=str(config.get("auth_url") or TOKEN_URL),
         start_date=start,
         end_date=end,
+        metrics_log_level=_metrics_log_level(config),
     )
+
+
+def _metrics_log_level(config: Mapping[str, Any]) -> str:
+    """The level of the SDK's METRIC lines, as `logging` spells it (case-insensitive input)."""
+    level = str(config.get("metrics_log_level") or DEFAULT_METRICS_LOG_LEVEL).upper()
+    if level not in METRICS_LOG_LEVELS:
+        raise config_error(
+            f"metrics_log_level is {config.get('metrics_log_level')!r}; use one of "
+            f"{', '.join(METRICS_LOG_LEVELS)} (INFO shows the SDK's METRIC lines)."
+        )
+    return level
 
 
 def _check_int(config: Mapping[str, Any], name: str, low: int, high: int) -> None:

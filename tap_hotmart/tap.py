@@ -1,4 +1,17 @@
-"""The Hotmart tap: settings, accounts and the list of streams."""
+"""The Hotmart tap: settings, accounts, the list of streams, and what a run logs.
+
+A run logs, at INFO, the tap's progress lines (per stream and account: windows, records,
+ETA) and ends with a short summary (records per stream and account, API calls, elapsed
+time; `summary`). The Singer SDK's METRIC lines (a record count and a timing for every
+stream, and for every product of the per-product streams) are hidden by default: the SDK
+writes them at INFO through the `singer_sdk.metrics` logger, and the tap sets that
+logger's level from the `metrics_log_level` setting, WARNING unless set. To see them
+again, set `metrics_log_level` to INFO: `meltano config tap-hotmart set metrics_log_level
+INFO`, `"metrics_log_level": "INFO"` in the config file, or
+`TAP_HOTMART_METRICS_LOG_LEVEL=INFO` (under Meltano, or with `--config ENV`). This is the
+setting the SDK documents for the purpose; `SINGER_SDK_LOG_CONFIG` still formats and
+routes them.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +25,12 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_hotmart.account_state import ACCOUNT_STREAM
 from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
 from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
+from tap_hotmart.reach import HostReach
 from tap_hotmart.settings import (
     SyncSettings,
     config_schema,
@@ -36,6 +51,7 @@ from tap_hotmart.streams.sales import (
     SalesStream,
 )
 from tap_hotmart.streams.subscriptions import SubscriptionsStream, SubscriptionTransactionsStream
+from tap_hotmart.summary import FULL_SYNC_CALLS_KEY, RunSummary
 
 STREAM_TYPES: tuple[type[HotmartStream], ...] = (
     SalesStream,
@@ -96,9 +112,10 @@ class TapHotmart(Tap):
     def _clients(self) -> dict[str, AccountClient]:
         per_minute = int(self.config.get("requests_per_minute", 500))
         user_agent = f"tap-hotmart/{_version()}"
+        reach = HostReach()  # a host that answered one account is up for all of them
         return {
             account.account_id: AccountClient(
-                account, self.api_url, self.settings.auth_url, per_minute, user_agent
+                account, self.api_url, self.settings.auth_url, per_minute, user_agent, reach=reach
             )
             for account in self.accounts
         }
@@ -123,8 +140,40 @@ class TapHotmart(Tap):
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, validate_config=validate_config, **kwargs)
+        self.run_summary = RunSummary(self.state)  # the state as given, before any sync
         if validate_config:
             _ = self.settings, self.accounts  # every setting checked before any request
+            self.metrics_logger.setLevel(self.settings.metrics_log_level)
+
+    def end_run(self) -> None:
+        """Log the run summary and remember a full sync's cost, once every stream synced.
+
+        Called by the last stream's `log_sync_costs`, the SDK's end-of-run hook
+        (`Tap.sync_all` itself is final).
+        """
+        api_calls = {
+            account.account_id: self.client(account.account_id).limiter.requests_sent
+            for account in self.accounts
+        }
+        full_syncs = self._remember_full_syncs(api_calls)
+        for line in self.run_summary.lines(api_calls, full_syncs):
+            self.logger.info(line)
+
+    def _remember_full_syncs(self, api_calls: dict[str, int]) -> set[str]:
+        """Keep the API calls of the accounts synced in full in their state; return those.
+
+        Only a run that read `sales` (whose partition keeps the figure) counts as one.
+        """
+        sales = self.streams[ACCOUNT_STREAM]
+        if not sales.selected:
+            return set()
+        full_syncs = {a for a in api_calls if self.run_summary.is_full_sync(a)}
+        for account_id in full_syncs:
+            partition = sales.get_context_state({"account_id": account_id})
+            partition[FULL_SYNC_CALLS_KEY] = api_calls[account_id]
+        if full_syncs:
+            self.state_writer.write_state(self.state)
+        return full_syncs
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema check, without quoting the value of a secret setting."""

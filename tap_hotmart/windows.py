@@ -95,9 +95,13 @@ class WindowPlanner:
 
 def halves(window: Window) -> tuple[Window, Window]:
     """`window` cut in two at its middle (whole milliseconds)."""
-    middle_ms = (window.start_ms + window.last_ms + 1) // 2
-    middle = datetime.fromtimestamp(middle_ms / 1000, tz=UTC)
+    middle = from_ms((window.start_ms + window.last_ms + 1) // 2)
     return Window(window.start, middle), Window(middle, window.end)
+
+
+def sent_window(start_ms: int, last_ms: int) -> Window:
+    """The window a request asked for with these inclusive millisecond bounds."""
+    return Window(from_ms(start_ms), from_ms(last_ms + 1))
 
 
 def to_ms(moment: datetime) -> int:
@@ -105,11 +109,16 @@ def to_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def from_ms(value: float) -> datetime:
+    """The aware UTC datetime of epoch milliseconds."""
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
 def ms_to_iso(value: object) -> str | None:
     """Hotmart epoch milliseconds → ISO-8601 UTC; anything that is not a number → None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return datetime.fromtimestamp(value / 1000, tz=UTC).isoformat()
+    return from_ms(value).isoformat()
 
 
 def parse_iso(value: str) -> datetime:

@@ -35,6 +35,7 @@ TAP_SETTING_KINDS = {
     "page_size": "integer",
     "requests_per_minute": "integer",
     "concurrency": "integer",
+    "metrics_log_level": "string",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -31,8 +32,12 @@ def run_tap(
     state: dict | None = None,
     name: str = "run",
     timeout: float = 600,
+    log_level: str | None = None,
 ) -> TapRun:
-    """Run `python -m tap_hotmart` with this config (and state); parse what it wrote."""
+    """Run `python -m tap_hotmart` with this config (and state); parse what it wrote.
+
+    ``log_level`` DEBUG shows every progress line (INFO has one per 10 s per partition).
+    """
     config_file = tmp_path / f"{name}-config.json"
     config_file.write_text(json.dumps(config))
     command = [sys.executable, "-m", "tap_hotmart", "--config", str(config_file)]
@@ -40,7 +45,10 @@ def run_tap(
         state_file = tmp_path / f"{name}-state.json"
         state_file.write_text(json.dumps(state))
         command += ["--state", str(state_file)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    env = {**os.environ, **({"TAP_HOTMART_LOGLEVEL": log_level} if log_level else {})}
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
     run = TapRun(done.returncode, stdout=done.stdout, stderr=done.stderr)
     for line in done.stdout.splitlines():
         message = json.loads(line, parse_float=Decimal)

@@ -35,7 +35,7 @@ def test_empty_years_cost_a_few_requests_and_lose_nothing(tmp_path: Path) -> Non
     # The account's first sale is ~400 days old; the default start is 2011.
     with EmulatorServer(seed=8, accounts=1, sales=2000, history_days=400, **UNLIMITED) as emu:
         config = tap_config(emu, requests_per_minute=100_000, start_date="2011-01-01")
-        full = run_tap(tmp_path, config)
+        full = run_tap(tmp_path, config, log_level="DEBUG")
         assert full.returncode == 0, full.stderr[-3000:]
         assert {r["transaction"] for r in full.records["sales"]} == _truth(emu)
         assert len(full.records["subscriptions"]) == len(
@@ -46,7 +46,9 @@ def test_empty_years_cost_a_few_requests_and_lose_nothing(tmp_path: Path) -> Non
         emu.advance(days=1)
         emu.reset_stats()
         config = tap_config(emu, requests_per_minute=100_000, start_date="2011-01-01")
-        incremental = run_tap(tmp_path, config, state=full.state, name="incremental")
+        incremental = run_tap(
+            tmp_path, config, state=full.state, name="incremental", log_level="DEBUG"
+        )
         assert incremental.returncode == 0, incremental.stderr[-3000:]
         incremental_calls = emu.stats()["requests"]
 
@@ -79,8 +81,8 @@ def test_empty_years_cost_a_few_requests_and_lose_nothing(tmp_path: Path) -> Non
 def test_window_cut_is_deterministic(tmp_path: Path) -> None:
     with EmulatorServer(seed=9, accounts=1, sales=3000, latency_ms=3, **UNLIMITED) as emu:
         config = tap_config(emu, requests_per_minute=100_000, page_size=50)
-        first = run_tap(tmp_path, config, name="first")
-        second = run_tap(tmp_path, config, name="second")
+        first = run_tap(tmp_path, config, name="first", log_level="DEBUG")
+        second = run_tap(tmp_path, config, name="second", log_level="DEBUG")
     assert first.returncode == 0 and second.returncode == 0, first.stderr[-3000:]
     # Different thread timings, the same windows, records and states.
     assert _windows(first.stderr, "sales") == _windows(second.stderr, "sales")
@@ -92,7 +94,7 @@ def test_window_cut_is_deterministic(tmp_path: Path) -> None:
 def test_a_timed_out_window_is_read_in_halves_and_narrows_the_rest(tmp_path: Path) -> None:
     with EmulatorServer(seed=10, accounts=1, sales=4000, max_query_rows=400, **UNLIMITED) as emu:
         config = tap_config(emu, requests_per_minute=100_000, window_days=90, max_window_days=90)
-        run = run_tap(tmp_path, config)
+        run = run_tap(tmp_path, config, log_level="DEBUG")
         assert run.returncode == 0, run.stderr[-3000:]
         assert {r["transaction"] for r in run.records["sales"]} == _truth(emu)
         assert len(run.records["sales"]) == len(_truth(emu)), "a record was read twice"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tap_hotmart.history_start import MARGIN, MARK_STREAM, history_start, mark
+from tap_hotmart.account_state import ACCOUNT_STREAM
+from tap_hotmart.history_start import MARGIN, history_start, mark
 from tap_hotmart.tap import STREAM_TYPES
 
 UTC = timezone.utc
@@ -58,4 +59,4 @@ def test_the_mark_holds_dates_only() -> None:
 
 def test_the_mark_is_read_where_it_is_written() -> None:
     marking = [t.name for t in STREAM_TYPES if getattr(t, "marks_history_start", False)]
-    assert marking == [MARK_STREAM] == [STREAM_TYPES[0].name]  # and it syncs first
+    assert marking == [ACCOUNT_STREAM] == [STREAM_TYPES[0].name]  # and it syncs first

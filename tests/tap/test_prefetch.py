@@ -14,19 +14,19 @@ from hotmart_emulator import EmulatorServer
 from tap_hotmart.client import page_items
 from tap_hotmart.tap import TapHotmart
 from tap_hotmart.windows import WindowPlanner
-from tests.tap.test_http_errors import JSON, _page, _stream, stub  # noqa: F401 - fixture
+from tests.tap.stub import JSON, page, stub_stream
 
 UTC = timezone.utc
 
 
-def test_lazy_pages_keep_items_as_json_until_decoded_exactly(stub) -> None:  # noqa: F811
+def test_lazy_pages_keep_items_as_json_until_decoded_exactly(stub) -> None:
     url, script = stub
     script.answers = [
         (200, JSON, '{"items": [{"id": 1, "price": 19.90'),  # truncated: retried
-        _page([{"id": 1, "price": 19.9}, "not an object"]),
+        page([{"id": 1, "price": 19.9}, "not an object"]),
         (200, JSON, '[{"id": 2}]'),  # a bare array: one final page, decoded whole
     ]
-    stream, client = _stream(url)
+    stream, client = stub_stream(url)
     pages = list(stream.iter_pages(client, "/p", {}, lazy_items=True))
     assert isinstance(pages[0][0], msgspec.Raw)
     assert page_items(pages[0][0]) == [{"id": 1, "price": Decimal("19.9")}]
@@ -93,10 +93,10 @@ def test_the_budget_never_starves_the_emitting_window(limit: int) -> None:
 
 
 @pytest.mark.parametrize("body", ['{"page_info": {}}', '{"items": null}', '{"items": {"id": 1}}'])
-def test_a_lazy_page_without_a_list_of_items_is_retried_not_read_as_empty(stub, body) -> None:  # noqa: F811
+def test_a_lazy_page_without_a_list_of_items_is_retried_not_read_as_empty(stub, body) -> None:
     url, script = stub
-    script.answers = [(200, JSON, body), _page([{"id": 1}])]
-    stream, client = _stream(url)
+    script.answers = [(200, JSON, body), page([{"id": 1}])]
+    stream, client = stub_stream(url)
     pages = list(stream.iter_pages(client, "/p", {}, lazy_items=True))
     assert [page_items(items) for items, _ in pages] == [[{"id": 1}]]
     assert script.api_calls == 2

@@ -103,3 +103,10 @@ def test_bad_settings_get_one_clear_line(config: dict, expected: str) -> None:
 def test_explicit_end_date_wins() -> None:
     expected = datetime(2026, 12, 1, tzinfo=timezone.utc)
     assert parse_settings({"end_date": "2026-12-01"}, NOW).end_date == expected
+
+
+def test_metrics_log_level_is_hidden_by_default_and_checked() -> None:
+    assert parse_settings({}, NOW).metrics_log_level == "WARNING"
+    assert parse_settings({"metrics_log_level": "info"}, NOW).metrics_log_level == "INFO"
+    message = error_of(lambda: parse_settings({"metrics_log_level": "LOUD"}, NOW))
+    assert "metrics_log_level is 'LOUD'; use one of DEBUG, INFO, WARNING, ERROR" in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -216,6 +217,25 @@ def test_faults_still_give_exact_ground_truth(tmp_path: Path) -> None:
         )
         assert served_faults > 0, f"the fault profile served no fault: {stats}"
         assert_no_secret(emu, run.stdout, run.stderr)
+        assert_retry_lines_are_short(run.stderr)
+
+
+# "acct-1 GET /payments/api/v1/sales/history window 2024-01-01..2024-03-31: HTTP 503,
+# retrying in 2.0 s (attempt 2/8)": the endpoint and the window, never the query string.
+RETRY_LINE = re.compile(
+    r"\| acct-\d GET /[\w/-]+( window \d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d)?: "
+    r"[^=&]+, retrying in \d+\.\d s \(attempt \d/8\)$"
+)
+
+
+def assert_retry_lines_are_short(stderr: str) -> None:
+    retries = [line for line in stderr.splitlines() if "retrying in" in line]
+    assert retries, "the fault profile caused no retry"
+    for line in retries:
+        assert RETRY_LINE.search(line), line
+    assert "window " in " ".join(retries)
+    assert "transaction_status" not in stderr
+    assert "Backing off" not in stderr, "backoff's own line repeats each retry"
 
 
 def test_wrong_credentials_fail_clearly_without_leaking(tmp_path: Path, clean_emulator) -> None:

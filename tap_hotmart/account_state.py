@@ -1,0 +1,25 @@
+"""Where facts about an account that outlive a run are kept: its `sales` partition state.
+
+The Singer state has no per-account place besides the stream partitions. `sales` is read
+for every account and syncs first, so its partition (`{"context": {"account_id": ...}}`)
+holds, next to the bookmark, what the tap learns about the account as a whole: where its
+history starts (`history_start`) and what a full sync of it costs (`summary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ACCOUNT_STREAM = "sales"
+
+
+def account_partitions(tap_state: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The `sales` partitions of a tap state, by account id."""
+    bookmarks = tap_state.get("bookmarks", {}).get(ACCOUNT_STREAM, {})
+    partitions = {}
+    for partition in bookmarks.get("partitions", []):
+        context = partition.get("context")
+        if isinstance(context, dict) and context.keys() == {"account_id"}:
+            partitions[str(context["account_id"])] = partition
+    return partitions
