@@ -299,7 +299,8 @@ class EmbeddedWarehouse:
         self.passfile.chmod(0o600)
         self.passfile.write_text(f"127.0.0.1:{port}:*:{SUPERUSER}:{password}\n")
 
-    def _password(self) -> str:
+    def password(self) -> str:
+        """The generated password, for a client that cannot be pointed at ``passfile``."""
         line = self.passfile.read_text().strip()
         return line.split(":", 4)[4]
 
@@ -364,7 +365,7 @@ class EmbeddedWarehouse:
             port = free_port(int(meta.get("port", 0)) or None)
         if port != meta.get("port"):
             self._write_meta({**meta, "port": port})
-            self._write_passfile(port, self._password())
+            self._write_passfile(port, self.password())
         options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
         self._run(
             "pg_ctl", "start", "-D", str(self.data_dir), "-w", "-t", str(START_TIMEOUT_S),

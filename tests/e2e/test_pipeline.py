@@ -28,6 +28,7 @@ import pytest
 
 from hotmart_pipeline import warehouse
 from tests.support.streams import REFUND_STATUSES, STREAMS
+from tests.support.warehouse import meltano_env
 
 pytestmark = pytest.mark.e2e
 
@@ -173,7 +174,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         pytest.fail("Meltano plugins are not installed: run `make meltano-install` first.")
     tmp = tmp_path_factory.mktemp("e2e")
     server = warehouse.EmbeddedWarehouse(tmp / "postgres")
-    db_env = server.start().env()
+    db_env = meltano_env(server)
     emulator = demo.start_emulator(
         accounts=ACCOUNTS, sales=SALES, seed=SEED, config_file=tmp / "emulator-config.json"
     )

@@ -52,6 +52,7 @@ def user_path_commands(readme: str = README) -> list[str]:
 def test_the_user_path_is_marked_in_the_readme() -> None:
     commands = user_path_commands()
     assert commands[0] == "make demo"
+    assert "<!-- demo-sample -->" in README
     assert ".venv/bin/hotmart-connect" in commands
     assert ".venv/bin/meltano run hotmart-sync" in commands
     assert any("hotmart-report new-orders" in c for c in commands)
@@ -144,8 +145,9 @@ def _step(clone: Clone, needle: str) -> Step:
 
 def test_every_command_exits_zero(clone: Clone) -> None:
     for step in clone.steps:
-        tail = "\n".join(step.output.splitlines()[-30:])
-        assert step.returncode == 0, f"`{step.command}` failed ({step.returncode}):\n{tail}"
+        lines = step.output.splitlines()
+        shown = "\n".join([*lines[:40], "...", *lines[-40:]] if len(lines) > 80 else lines)
+        assert step.returncode == 0, f"`{step.command}` failed ({step.returncode}):\n{shown}"
     assert len(clone.steps) == len(user_path_commands())
 
 
@@ -162,7 +164,7 @@ def test_the_report_shows_the_emulators_data_not_the_demos(clone: Clone) -> None
     assert "New orders by month" in report
     assert "BRL" in report  # the emulator's main currency, with orders in it
     raw = clone.run(
-        ".venv/bin/python -c \"from hotmart_reports.db import connect; "
+        '.venv/bin/python -c "from hotmart_reports.db import connect; '
         "c = connect(); print(sorted(c.execute('select distinct account_id "
         "from hotmart.hotmart__new_orders').fetchall()), c.execute("
         "'select count(*) from hotmart_raw.sales').fetchone()[0])\""
@@ -172,6 +174,17 @@ def test_the_report_shows_the_emulators_data_not_the_demos(clone: Clone) -> None
     assert accounts == "[('default',)]", "the demo's accounts must stay in their own schemas"
     truth = clone.emulator.tap_config()["accounts"][0]["account_id"]
     assert int(sales) == len(clone.emulator.ground_truth(truth, "sales"))
+
+
+def test_the_readme_sample_is_the_demos_output(clone: Clone) -> None:
+    """The sample of New Orders in the README is what its command prints on the demo's data."""
+    block = README.split("<!-- demo-sample -->\n```\n", 1)[1].split("```", 1)[0]
+    command, *sample = block.splitlines()
+    step = clone.run(command.removeprefix("$ "))
+    assert step.returncode == 0, step.output
+    printed = iter(step.output.splitlines())
+    missing = [line for line in sample if line != "..." and line not in printed]
+    assert not missing, f"not printed (in this order): {missing}\n{step.output}"
 
 
 def test_the_scheduled_run_is_incremental(clone: Clone) -> None:
@@ -239,3 +252,12 @@ def test_an_ambiguous_start_date_is_refused_not_reread(clone: Clone) -> None:
 def test_an_unknown_account_in_a_report_is_an_error(clone: Clone) -> None:
     step = clone.run(".venv/bin/meltano invoke hotmart-report new-orders --account acct-9")
     _one_line_failure(step, "acct-9")
+
+
+def test_the_report_starts_a_stopped_embedded_warehouse(clone: Clone) -> None:
+    """After the demo (which stops what it started) a report still works."""
+    stopped = clone.run(".venv/bin/hotmart-warehouse stop")
+    assert stopped.returncode == 0, stopped.output
+    step = clone.run(".venv/bin/meltano invoke hotmart-report new-orders --schema hotmart_demo")
+    assert step.returncode == 0, step.output[-3000:]
+    assert "New orders by month" in step.output and "BRL" in step.output

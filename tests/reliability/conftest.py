@@ -21,12 +21,28 @@ def warehouse_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     import demo  # noqa: PLC0415 - from scripts/, put on sys.path above
 
     from hotmart_pipeline import warehouse  # noqa: PLC0415
+    from tests.support.warehouse import meltano_env  # noqa: PLC0415
 
     if not (demo.PROJECT_ROOT / ".meltano" / "loaders" / "target-postgres").exists():
         pytest.fail("Meltano plugins are not installed: run `make meltano-install` first.")
     server = warehouse.EmbeddedWarehouse(tmp_path_factory.mktemp("reliability") / "postgres")
-    env = server.start().env()
+    env = meltano_env(server)
     try:
         yield env
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def no_run_files_left() -> Iterator[None]:
+    """Remove the plugin config files that a SIGKILLed `meltano run` could not delete.
+
+    Meltano writes each plugin's config (secrets included) to `.meltano/run/<plugin>/` and
+    deletes it when the plugin ends; the interruption tests kill it first, which would leave
+    the files in the developer's checkout.
+    """
+    run_dir = ROOT / ".meltano" / "run"
+    before = set(run_dir.glob("*/*.config.json"))
+    yield
+    for leftover in set(run_dir.glob("*/*.config.json")) - before:
+        leftover.unlink(missing_ok=True)
