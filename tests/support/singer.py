@@ -32,6 +32,7 @@ def run_tap(
     state: dict | None = None,
     name: str = "run",
     timeout: float = 600,
+    *,
     log_level: str | None = None,
 ) -> TapRun:
     """Run `python -m tap_hotmart` with this config (and state); parse what it wrote.
