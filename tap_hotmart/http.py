@@ -120,8 +120,8 @@ class AccountClient:
                     continue
                 raise HotmartAuthError(self._describe(path, response))
             if response.status_code >= 500:
-                reason = f"HTTP {response.status_code}"
-                raise TransientAPIError(self._describe(path, response), reason, response)
+                reason = _answer(response)
+                raise TransientAPIError(f"{self._where(path)}: {reason}", reason, response)
             if response.status_code >= 400:
                 error, _ = _error_fields(response)
                 raise HotmartAPIError(self._describe(path, response), response.status_code, error)
@@ -162,16 +162,25 @@ class AccountClient:
 
     def _describe(self, path: str, response: requests.Response) -> str:
         """One line naming the account, the endpoint and Hotmart's explanation."""
-        error, description = _error_fields(response)
-        detail = f"HTTP {response.status_code}"
-        if error:
-            detail += f" {error}"
-        if description:
-            detail += f": {description}"
-        elif not error:
-            content_type = response.headers.get("Content-Type", "unknown")
-            detail += f" with a non-JSON body ({content_type.split(';')[0]})"
-        return f"{self._where(path)}: {detail}"
+        return f"{self._where(path)}: {_answer(response)}"
+
+
+def _answer(response: requests.Response) -> str:
+    """The status with Hotmart's error and description, or the kind of body it came with.
+
+    Also the reason in retry lines: an HTML 502 (a proxy's page) reads differently from
+    Hotmart's own JSON error, and tells the user where the failure is.
+    """
+    error, description = _error_fields(response)
+    detail = f"HTTP {response.status_code}"
+    if error:
+        detail += f" {error}"
+    if description:
+        detail += f": {description}"
+    elif not error:
+        content_type = response.headers.get("Content-Type", "unknown")
+        detail += f" with a non-JSON body ({content_type.split(';')[0]})"
+    return detail
 
 
 def _error_fields(response: requests.Response) -> tuple[str, str]:

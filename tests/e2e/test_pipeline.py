@@ -248,5 +248,6 @@ def test_incremental_sync_updates_in_place(pipeline: Pipeline, second_sync: dict
 
 
 def test_dbt_build(pipeline: Pipeline, second_sync: dict) -> None:
-    demo.meltano(["invoke", "dbt-postgres:build"], pipeline.env,
+    """The demo's dbt plugin builds every model and test over the demo's raw schema."""
+    demo.meltano(["invoke", "dbt-postgres-demo:build"], pipeline.env,
                  log_file=pipeline.logs / "dbt-build.log", timeout_s=600, isolate=True)  # fmt: skip

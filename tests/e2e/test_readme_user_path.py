@@ -151,6 +151,11 @@ def test_every_command_exits_zero(clone: Clone) -> None:
     assert len(clone.steps) == len(user_path_commands())
 
 
+def test_no_colour_codes_when_the_output_is_not_a_terminal(clone: Clone) -> None:
+    for step in clone.steps:
+        assert "\x1b[" not in step.output, f"ANSI escape codes in `{step.command}`"
+
+
 def test_connect_checked_the_credentials_and_kept_them_in_dotenv(clone: Clone) -> None:
     step = _step(clone, "hotmart-connect")
     assert "Hotmart accepted them" in step.output

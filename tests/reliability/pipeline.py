@@ -102,7 +102,9 @@ class Scenario:
             **inherited,
             **self.warehouse_env,
             **demo.tap_env(config),
+            # target-postgres-demo under Meltano; the bare target (--config ENV) too
             "TARGET_POSTGRES_DEMO_DEFAULT_TARGET_SCHEMA": self.schema,
+            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": self.schema,
             "MELTANO_DATABASE_URI": f"sqlite:///{self.home / 'meltano.db'}",
             "MELTANO_ENVIRONMENT": "dev",
             "MELTANO_PROJECT_ROOT": str(demo.PROJECT_ROOT),

@@ -183,9 +183,11 @@ def test_transient_bad_bodies_are_retried_and_nothing_is_lost(
     expected = sorted(item["purchase"]["transaction"] for item in sale_items)
     assert sorted(r["transaction"] for r in run.records["sales"]) == expected
     assert stub.calls.count(SALES) >= 4
-    retries = [line for line in run.stderr.splitlines() if "sales: retry" in line]
+    retries = [line for line in run.stderr.splitlines() if "retrying in" in line]
     assert len(retries) == 3, retries
-    assert "not valid JSON" in retries[0] and "non-JSON body (text/html)" in retries[1]
+    assert all("GET /payments/api/v1/sales/history window " in line for line in retries)
+    assert "not valid JSON" in retries[0]
+    assert "HTTP 502 with a non-JSON body (text/html)" in retries[1]
     assert "Traceback" not in run.stderr
     assert run.state["bookmarks"]["sales"]["partitions"][0]["replication_key_value"]
 

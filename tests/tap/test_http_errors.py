@@ -112,7 +112,7 @@ def test_a_retry_line_names_account_endpoint_and_window_not_the_query(stub, capl
         list(stream.iter_pages(client, path, params, may_time_out=True))  # a window's first page
     expected = (
         "default GET /payments/api/v1/sales/history window 2024-01-01..2024-03-31: "
-        "HTTP 503, retrying in 0.0 s (attempt 2/8)"
+        "HTTP 503 internal_server_error, retrying in 0.0 s (attempt 2/8)"
     )
     assert [r.getMessage() for r in caplog.records] == [expected, expected]
     assert "transaction_status" not in caplog.text

@@ -220,8 +220,9 @@ def test_faults_still_give_exact_ground_truth(tmp_path: Path) -> None:
         assert_retry_lines_are_short(run.stderr)
 
 
-# "acct-1 GET /payments/api/v1/sales/history window 2024-01-01..2024-03-31: HTTP 503,
-# retrying in 2.0 s (attempt 2/8)": the endpoint and the window, never the query string.
+# "acct-1 GET /payments/api/v1/sales/history window 2024-01-01..2024-03-31: HTTP 503
+# internal_server_error, retrying in 2.0 s (attempt 2/8)": the endpoint and the window,
+# never the query string.
 RETRY_LINE = re.compile(
     r"\| acct-\d GET /[\w/-]+( window \d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d)?: "
     r"[^=&]+, retrying in \d+\.\d s \(attempt \d/8\)$"
