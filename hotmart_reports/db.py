@@ -73,7 +73,8 @@ def connect(dsn: str | None = None, environ: Mapping[str, str] | None = None):
     try:
         import psycopg  # noqa: PLC0415 - optional dependency (extra "reports")
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ReportError("psycopg is not installed: pip install 'tap-hotmart[reports]'") from exc
+        msg = "psycopg is not installed: pip install 'tap-hotmart-oss[reports]'"
+        raise ReportError(msg) from exc
     kwargs = connection_kwargs(dsn, environ)
     conninfo = kwargs.pop("conninfo", "")
     try:

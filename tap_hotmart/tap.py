@@ -15,7 +15,6 @@ routes them.
 
 from __future__ import annotations
 
-import importlib.metadata
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, ClassVar
@@ -25,6 +24,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_hotmart import __version__
 from tap_hotmart.account_state import ACCOUNT_STREAM
 from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
@@ -72,6 +72,9 @@ class TapHotmart(Tap):
     """Singer tap for Hotmart: sales in every status, refunds, subscriptions, products."""
 
     name = "tap-hotmart"
+    #: The distribution (PyPI's `tap-hotmart` is another project): the SDK reads the version
+    #: and supported Pythons that --about shows from this package's metadata.
+    package_name = "tap-hotmart-oss"
     config_jsonschema = config_schema()
     message_writer_class = BufferedMsgSpecWriter  # msgspec, exact decimals, few syscalls
     # BATCH is left out: the SDK's batch files carry no state, and state is what makes
@@ -205,11 +208,8 @@ class TapHotmart(Tap):
 
 
 def _version() -> str:
-    """The installed package version, so Hotmart sees which tap release is calling."""
-    try:
-        return importlib.metadata.version("tap-hotmart")
-    except importlib.metadata.PackageNotFoundError:
-        return "dev"
+    """This release, so Hotmart sees which tap release is calling."""
+    return __version__
 
 
 if __name__ == "__main__":

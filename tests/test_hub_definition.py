@@ -22,6 +22,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HUB_FILE = ROOT / "hub" / "tap-hotmart.yml"
 MELTANO_FILE = ROOT / "meltano.yml"
+README = (ROOT / "README.md").read_text()
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+#: The name `tap-hotmart` on PyPI is another tap (the Hub's im-voracity variant, 1.0.0).
+TAKEN_ON_PYPI = "tap-hotmart"
 
 #: Settings the Singer SDK adds to every tap; Meltano knows them without a definition.
 SDK_BUILTINS = {
@@ -157,3 +165,34 @@ def test_hub_kinds_match_tap_types(about: dict[str, Any], hub: dict[str, Any]) -
                 assert kind in kinds, f"{name}: type {json_type} but kind {kind}"
         if schema.get("format") in {"date-time", "date"}:
             assert kind == "string", f"{name}: a date must be kind string (see above)"
+
+
+def test_hub_defaults_are_the_taps(
+    about: dict[str, Any], hub: dict[str, Any], meltano_tap: dict[str, Any]
+) -> None:
+    """Meltano hands a definition's `value` to the tap as the setting's value.
+
+    A default that differs from the tap's own would silently override it for every Meltano
+    user, so the definitions repeat the tap's defaults or leave them out.
+    """
+    hub_settings, meltano_settings = _by_name(hub["settings"]), _by_name(meltano_tap["settings"])
+    for name, schema in _tap_settings(about).items():
+        assert hub_settings[name].get("value") == schema.get("default"), f"hub: {name}"
+        assert meltano_settings[name].get("value") == schema.get("default"), f"meltano.yml: {name}"
+
+
+def test_hub_install_fields_agree_with_pyproject_and_readme(hub: dict[str, Any]) -> None:
+    """`meltano add tap-hotmart --variant tap-hotmart-oss` installs `pip_url`: this project.
+
+    The plugin keeps the Hub's names (`tap-hotmart`, executable `tap-hotmart`); only the
+    distribution differs, because the PyPI name `tap-hotmart` installs the other tap.
+    """
+    assert hub["name"] == hub["executable"] == "tap-hotmart"
+    assert hub["pip_url"] == PROJECT["name"] != TAKEN_ON_PYPI
+    assert hub["executable"] in PROJECT["scripts"]
+    assert hub["repo"] == PROJECT["urls"]["Repository"]
+    assert hub["docs"] == PROJECT["urls"]["Documentation"]
+    owner = hub["repo"].rstrip("/").split("/")[-2]
+    assert hub["variant"] == owner, "a Hub variant is named after the repository's owner"
+    for said in (f"pip install {hub['pip_url']}", f"--variant {hub['variant']}", hub["repo"]):
+        assert said in README, f"the README says {said!r}"
