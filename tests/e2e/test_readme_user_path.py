@@ -266,3 +266,23 @@ def test_the_report_starts_a_stopped_embedded_warehouse(clone: Clone) -> None:
     step = clone.run(".venv/bin/meltano invoke hotmart-report new-orders --schema hotmart_demo")
     assert step.returncode == 0, step.output[-3000:]
     assert "New orders by month" in step.output and "BRL" in step.output
+
+
+#: What may stay after `make clean-local`: the installs and the user's credentials.
+KEPT_AFTER_CLEAN = (".venv/", ".env", ".meltano/extractors/", ".meltano/loaders/",
+                    ".meltano/utilities/", ".meltano/.installed")  # fmt: skip
+
+
+def test_clean_local_removes_what_the_demo_and_the_runs_left(clone: Clone) -> None:
+    """Last in this module: it removes the warehouse the tests above read."""
+    step = clone.run("make clean-local")
+    assert step.returncode == 0, step.output
+    tracked = set(clone.run("git ls-files").output.splitlines())
+    left = []
+    for path in clone.root.rglob("*"):
+        name = path.relative_to(clone.root).as_posix()
+        if name.startswith((".git/", *KEPT_AFTER_CLEAN)) or "__pycache__" in name:
+            continue
+        if path.is_file() and name not in tracked and ".egg-info/" not in name:
+            left.append(name)
+    assert not left, f"left behind by the demo, the runs or the tests: {sorted(left)}"
