@@ -63,6 +63,28 @@ PLAN_SWITCH_SHARE = 0.08
 SWITCH_BY_RECURRENCE = 13
 NO_SWITCH = 255
 
+#: Billing types (index into ``enums.BILLING_TYPES``). Hotmart runs two kinds of instalment
+#: plan on its subscription engine, and their recurrences carry a ``billing_type`` other than
+#: SUBSCRIPTION (hotmart-api-facts.md §6 item 17, L-M):
+#: * SMART_INSTALLMENT ("Intelligent Installment", help article 14844911241741): a purchase
+#:   split into monthly instalments, each charged to the buyer's card until the product is
+#:   paid; not offered in BRL, COP, CLP, MXN and PEN, where the card issuer splits payments;
+#: * SMART_RECOVERY (the Automated Sales Recovery, help article 360057623272): a card
+#:   declined for the full price is charged one instalment, and Hotmart bills the rest
+#:   monthly "as if it were a subscription" until the total is paid; its instalment options
+#:   are for sales in BRL.
+#: Both are monthly and finite (up to 12 instalments, help article 360062099252 for the
+#: boleto/PIX variant). Which subscriptions qualify follows these rules; the shares are a
+#: guess, Hotmart publishes none.
+BILLING_SUBSCRIPTION, BILLING_SMART_INSTALLMENT, BILLING_SMART_RECOVERY = range(3)
+SMART_INSTALLMENT_UNAVAILABLE = frozenset({"BRL", "COP", "CLP", "MXN", "PEN"})
+SMART_RECOVERY_CURRENCIES = frozenset({"BRL"})
+MAX_INSTALMENTS = 12
+#: Shares of the qualifying subscriptions (monthly plan, card, 2-12 charges, no plan switch)
+#: relabelled as SMART_INSTALLMENT (other currencies) or SMART_RECOVERY (BRL).
+SMART_INSTALLMENT_SHARE = 0.5
+SMART_RECOVERY_SHARE = 0.2
+
 # Subscription end kinds (how the subscription's timeline ends).
 SUB_ONGOING, SUB_BY_CUSTOMER, SUB_BY_SELLER, SUB_BY_ADMIN, SUB_INACTIVE = range(5)
 
@@ -209,11 +231,23 @@ class Subscriptions:
     # charge at that plan's price (0 = none)
     switch_plan: array = field(default_factory=lambda: array("B"))
     switch_at: array = field(default_factory=lambda: array("q"))
+    # BILLING_* constant: a subscription, or an instalment plan on the subscription engine
+    billing: array = field(default_factory=lambda: array("B"))
     # CSR list of each subscription's sales (sale indices, recurrence order)
     sales_ptr: array = field(default_factory=lambda: array("I"))
     sales_idx: array = field(default_factory=lambda: array("I"))
 
-    COLUMNS = ("prod", "plan", "buyer", "start", "end_kind", "cancel", "switch_plan", "switch_at")
+    COLUMNS = (
+        "prod",
+        "plan",
+        "buyer",
+        "start",
+        "end_kind",
+        "cancel",
+        "switch_plan",
+        "switch_at",
+        "billing",
+    )
 
     def __len__(self) -> int:
         return len(self.start)
@@ -263,6 +297,36 @@ class Account:
 
 def _weighted(rnd: random.Random, cum: list[float]) -> int:
     return bisect.bisect_right(cum, rnd.random() * cum[-1])
+
+
+def _billing_type(
+    draw: float,
+    *,
+    period_days: int,
+    charges: int,
+    switched: bool,
+    kind: int,
+    currency: str,
+    by_card: bool,
+) -> int:
+    """BILLING_* of a generated subscription: an instalment plan when its timeline could be one.
+
+    Instalment plans are monthly, charged to a card, of a fixed price, and end after at most
+    MAX_INSTALMENTS charges; a plan that never started (INACTIVE) stays a subscription.
+    """
+    if (
+        period_days != 30
+        or switched
+        or kind == SUB_INACTIVE
+        or not by_card
+        or not 2 <= charges <= MAX_INSTALMENTS
+    ):
+        return BILLING_SUBSCRIPTION
+    if currency not in SMART_INSTALLMENT_UNAVAILABLE:
+        return BILLING_SMART_INSTALLMENT if draw < SMART_INSTALLMENT_SHARE else BILLING_SUBSCRIPTION
+    if currency in SMART_RECOVERY_CURRENCIES:
+        return BILLING_SMART_RECOVERY if draw < SMART_RECOVERY_SHARE else BILLING_SUBSCRIPTION
+    return BILLING_SUBSCRIPTION
 
 
 def _make_products(r: random.Random, seed: int, acct: int, hist_start: int) -> list[Product]:
@@ -530,6 +594,9 @@ def generate_account(
     # Plan switches draw from their own stream too (three draws per subscription whatever
     # happens), so the main stream ``r`` is consumed exactly as before switches existed.
     switches = random.Random(f"hotmart-emulator:{seed}:{number}:switches").random
+    # Billing types too (one draw per subscription): instalment plans only relabel existing
+    # subscriptions, so every sale, status change and subscription stays as it was.
+    billing = random.Random(f"hotmart-emulator:{seed}:{number}:billing").random
     n_buyers = max(20, sales // 3)
     cur_cum = list(itertools.accumulate(c[2] for c in en.CURRENCIES))
     buyer_currency = bytearray(
@@ -552,6 +619,7 @@ def generate_account(
     sub_cancel = array("q")
     sub_switch_plan = array("B")
     sub_switch_at = array("q")
+    sub_billing = array("B")
     # per product: base plans a subscriber can start on, and each plan's same-period
     # alternatives it can switch to
     n_base = {p.index: sum(pl.tier_of < 0 for pl in p.plans) for p in sub_products}
@@ -604,6 +672,7 @@ def generate_account(
                 break
         times = [t + int(rnd() * 600_000) for t in times]  # charges are not on the minute
         sw, sw_to, sw_k = switches(), switches(), switches()
+        bill = billing()
         alts = alternatives[prod.index][plan_i]
         switch_plan, switch_k = NO_SWITCH, 0
         if sw < PLAN_SWITCH_SHARE and alts and len(times) >= 2:
@@ -661,6 +730,17 @@ def generate_account(
         sub_cancel.append(cancel)
         sub_switch_plan.append(switch_plan)
         sub_switch_at.append(times[switch_k - 1] if switch_k else 0)
+        sub_billing.append(
+            _billing_type(
+                bill,
+                period_days=plan.period_days,
+                charges=len(times),
+                switched=switch_plan != NO_SWITCH,
+                kind=kind,
+                currency=en.CURRENCIES[buyer_currency[buyer]][0],
+                by_card=pay in card_pays,
+            )
+        )
     n_sub_sales = len(b.s.order)
 
     # --- one-time sales --------------------------------------------------------------
@@ -753,6 +833,7 @@ def generate_account(
             sub_cancel,
             sub_switch_plan,
             sub_switch_at,
+            sub_billing,
         ),
         strict=True,
     ):

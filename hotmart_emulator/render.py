@@ -423,7 +423,7 @@ class Renderer:
                 "request_date": a.sales.order[last],
                 "status": "PAID" if st.cur[last] in en.PAID_STATUSES else "NOT_PAID",
                 "transaction_number": n_vis,
-                "billing_type": "SUBSCRIPTION",
+                "billing_type": en.BILLING_TYPES[subs.billing[si]],
             }
         item["unpaid_recurrencies"] = [
             {"number": k + 1, "charge_date": a.sales.order[x]}
@@ -535,7 +535,8 @@ class Renderer:
             item["date_next_charge"] = next_charge
         item.update(
             {
-                "billing_type": "SUBSCRIPTION",
+                # SMART_INSTALLMENT / SMART_RECOVERY: an instalment plan, not a subscription
+                "billing_type": en.BILLING_TYPES[subs.billing[si]],
                 "last_recurrency_number": n_vis,
                 "has_unpaid_recurrency": False,
                 "product": self.prod_small[p.index],

@@ -5,6 +5,9 @@
 {% macro hotmart_refunded_statuses() %}('REFUNDED', 'PARTIALLY_REFUNDED'){% endmacro %}
 {% macro hotmart_chargeback_statuses() %}('CHARGEBACK', 'PROTESTED'){% endmacro %}
 {% macro hotmart_failed_statuses() %}('NO_FUNDS', 'BLOCKED', 'CANCELLED', 'EXPIRED'){% endmacro %}
+{#- Billing types of Hotmart's instalment plans (one-time purchases billed monthly on the
+    subscription engine): revenue, never recurring revenue (docs/reports.md, "Billing types"). -#}
+{% macro hotmart_instalment_billing_types() %}('SMART_INSTALLMENT', 'SMART_RECOVERY'){% endmacro %}
 {% macro hotmart_pending_statuses() -%}
     ('WAITING_PAYMENT', 'PRINTED_BILLET', 'UNDER_ANALISYS', 'PROCESSING_TRANSACTION',
      'OVERDUE', 'STARTED', 'PRE_ORDER')

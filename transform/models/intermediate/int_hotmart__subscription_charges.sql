@@ -5,7 +5,14 @@
     "keeps" its period when its money stayed with the producer: APPROVED, COMPLETE or
     PARTIALLY_REFUNDED. A fully refunded or charged-back charge paid for nothing, so it
     carries no MRR (a refunded one-off month is not churn + reactivation either: the
-    coverage of the previous charge usually bridges it only if the customer paid again). -#}
+    coverage of the previous charge usually bridges it only if the customer paid again).
+
+    Hotmart also bills instalment plans of one-time purchases on its subscription engine:
+    their recurrences carry billing_type SMART_INSTALLMENT or SMART_RECOVERY
+    (hotmart-api-facts.md §6 item 17). They are revenue but not recurring revenue, so
+    `is_recurring` is false for every charge of such a plan and the MRR models leave them
+    out. The billing type belongs to the plan: one recurrence that says so is enough (the
+    others may come without it). -#}
 
 with recurrences as (
 
@@ -29,6 +36,19 @@ with recurrences as (
     left join {{ ref('stg_hotmart__sales') }} as sales
         on sales.sale_key = subscription_transactions.sale_key
 
+),
+
+billing_types as (
+
+    select
+        subscription_key,
+        coalesce(
+            max(billing_type) filter (where billing_type in {{ hotmart_instalment_billing_types() }}),
+            max(billing_type)
+        )                                                                   as billing_type
+    from {{ ref('stg_hotmart__subscription_transactions') }}
+    group by 1
+
 )
 
 select
@@ -43,6 +63,13 @@ select
     recurrences.amount,
     coalesce(recurrences.buyer_ucode, subscriptions.buyer_ucode)     as buyer_ucode,
     subscriptions.plan_period_days,
+    billing_types.billing_type,
+    -- unknown or missing billing types count as subscriptions (the staging test warns)
+    coalesce(billing_types.billing_type not in {{ hotmart_instalment_billing_types() }}, true)
+                                                                    as is_recurring,
+    recurrences.status in {{ hotmart_paid_statuses() }}
+        or recurrences.status in {{ hotmart_refunded_statuses() }}
+        or recurrences.status in {{ hotmart_chargeback_statuses() }}   as is_approved,
     recurrences.status in ('APPROVED', 'COMPLETE', 'PARTIALLY_REFUNDED') as keeps_period,
     recurrences.charge_at
         + make_interval(days => subscriptions.plan_period_days + {{ var('hotmart_mrr_grace_days') }})
@@ -53,4 +80,6 @@ select
 from recurrences
 join {{ ref('stg_hotmart__subscriptions') }} as subscriptions
     on subscriptions.subscription_key = recurrences.subscription_key
+left join billing_types
+    on billing_types.subscription_key = recurrences.subscription_key
 where subscriptions.plan_period_days > 0

@@ -6,7 +6,14 @@
     instant for the current month: a subscription counts when a kept charge made before that
     instant still covers it (charge + period + var('hotmart_mrr_grace_days')). Its MRR is
     that charge's monthly_amount (the latest such charge). Cancelling does not remove MRR
-    before the paid period ends (ProfitWell/ChartMogul "end of period" convention). -#}
+    before the paid period ends (ProfitWell/ChartMogul "end of period" convention).
+    Instalment plans (billing_type SMART_INSTALLMENT / SMART_RECOVERY) are not recurring
+    revenue and have no rows here.
+
+    `lost_to_refund`: the month has no MRR because the charge that would cover its end was
+    refunded, charged back or disputed (approved, then the money went back). The MRR report
+    calls that churn voluntary whatever the subscription's status: the buyer took the
+    period's money back, nothing failed to be collected (docs/reports.md). -#}
 
 with as_of as (
 
@@ -15,11 +22,24 @@ with as_of as (
 
 ),
 
-kept_charges as (
+recurring_charges as (
 
     select *
     from {{ ref('int_hotmart__subscription_charges') }}
-    where keeps_period
+    where is_recurring
+
+),
+
+kept_charges as (
+
+    select * from recurring_charges where keeps_period
+
+),
+
+lost_charges as (
+
+    -- paid, then fully refunded, charged back or disputed
+    select * from recurring_charges where is_approved and not keeps_period
 
 ),
 
@@ -76,6 +96,19 @@ covering_charge as (
 
 ),
 
+refund_gaps as (
+
+    -- month ends that a refunded / charged-back / disputed charge would have covered (a
+    -- join on the subscription, like covering_charge, so it stays a hash join at scale)
+    select distinct grid.subscription_key, grid.date_month
+    from subscription_month_grid as grid
+    join lost_charges
+        on lost_charges.subscription_key = grid.subscription_key
+        and lost_charges.charge_at < grid.measured_at
+        and lost_charges.covered_until > grid.measured_at
+
+),
+
 subscription_currency as (
 
     select distinct on (subscription_key) subscription_key, currency_code
@@ -98,7 +131,9 @@ select
     coalesce(covering_charge.currency_code, subscription_currency.currency_code)
                                                                             as currency_code,
     coalesce(covering_charge.monthly_amount, 0)                             as mrr_amount,
-    covering_charge.sale_key                                                as covering_sale_key
+    covering_charge.sale_key                                                as covering_sale_key,
+    covering_charge.sale_key is null and refund_gaps.subscription_key is not null
+                                                                            as lost_to_refund
 from subscription_month_grid as grid
 join {{ ref('stg_hotmart__subscriptions') }} as subscriptions
     on subscriptions.subscription_key = grid.subscription_key
@@ -107,3 +142,6 @@ left join covering_charge
     and covering_charge.date_month = grid.date_month
 left join subscription_currency
     on subscription_currency.subscription_key = grid.subscription_key
+left join refund_gaps
+    on refund_gaps.subscription_key = grid.subscription_key
+    and refund_gaps.date_month = grid.date_month

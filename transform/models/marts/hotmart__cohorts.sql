@@ -1,10 +1,14 @@
 {#- Cohorts: first-purchase month × months since (0 = the first-purchase month) × account ×
     currency (the customers' first-order currency), up to the as-of month.
 
-    customers_retained = cohort customers with an approved order in that month (month 0 is
-    the whole cohort); cumulative_revenue_per_customer = net revenue of the cohort's orders
-    (in the cohort currency) from month 0 to this month ÷ cohort size: the historical LTV
-    curve. -#}
+    customers_retained = cohort customers with an approved order in that month, in any
+    currency (month 0 is the whole cohort): a buyer who first paid in COP and came back
+    paying in BRL did come back. orders_count counts those orders too. The money columns
+    stay in the cohort currency, because amounts are never added across currencies:
+    net_revenue_amount is the net revenue of the cohort's orders in that currency, and
+    cumulative_revenue_per_customer = that from month 0 to this month ÷ cohort size: the
+    historical LTV curve (orders in other currencies are left out of it, as in
+    hotmart__customers). -#}
 
 with customers as (
 
@@ -50,12 +54,12 @@ cohort_activity as (
         orders.order_month                                                  as date_month,
         count(distinct customers.buyer_ucode)                               as customers_retained,
         count(*)                                                            as orders_count,
-        sum(orders.net_revenue_amount)                                      as net_revenue_amount
+        coalesce(sum(orders.net_revenue_amount)
+            filter (where orders.currency_code = customers.currency_code), 0) as net_revenue_amount
     from customers
     join {{ ref('hotmart__orders') }} as orders
         on orders.account_id = customers.account_id
         and orders.buyer_ucode = customers.buyer_ucode
-        and orders.currency_code = customers.currency_code
         and orders.is_approved
     group by 1, 2, 3, 4
 

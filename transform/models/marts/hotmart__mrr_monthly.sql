@@ -2,8 +2,13 @@
 
     Movements are classified per subscription between consecutive month ends:
     new (0 → >0, never had MRR before), reactivation (0 → >0 after having had MRR),
-    expansion / contraction (>0 → larger / smaller), churn (>0 → 0; voluntary when the
-    subscription was cancelled by the customer or the seller, involuntary otherwise).
+    expansion / contraction (>0 → larger / smaller), churn (>0 → 0). A churn is voluntary
+    when the charge that would cover the month end was refunded, charged back or disputed
+    (the buyer took that period's money back, whatever the subscription's status says) or
+    when the subscription was cancelled by the customer or the seller; involuntary
+    otherwise (a charge that was not collected in time: overdue, delayed, cancelled by
+    Hotmart's admin after unpaid charges). Instalment plans (SMART_INSTALLMENT /
+    SMART_RECOVERY) are not in int_hotmart__subscription_months: no MRR, subscriber or churn.
     mrr = previous mrr + new + reactivation + expansion − contraction − churned, exactly.
 
     Customers are buyers (buyer ucode): active_customers counts buyers with MRR > 0 at the
@@ -36,8 +41,12 @@ movements as (
             when mrr_amount > previous_mrr_amount then 'expansion'
             when mrr_amount < previous_mrr_amount then 'contraction'
         end                                                                     as movement,
-        case when subscription_status in ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER')
-             then 'voluntary' else 'involuntary' end                            as churn_type
+        case
+            when lost_to_refund then 'voluntary'
+            when subscription_status in ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER')
+                then 'voluntary'
+            else 'involuntary'
+        end                                                                     as churn_type
     from subscription_months
 
 ),

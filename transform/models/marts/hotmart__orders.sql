@@ -40,6 +40,9 @@ orders as (
         sales.order_kind,
         sales.is_subscription,
         sales.recurrency_number,
+        -- SUBSCRIPTION, or SMART_INSTALLMENT / SMART_RECOVERY for an instalment of a one-time
+        -- purchase billed on the subscription engine (revenue, not recurring revenue)
+        subscription_charges.billing_type,
 
         sales.order_at,
         sales.approved_at,
@@ -118,6 +121,8 @@ orders as (
         and products.product_id = sales.product_id
     left join {{ ref('int_hotmart__refund_events') }} as refund_events
         on refund_events.sale_key = sales.sale_key
+    left join {{ ref('int_hotmart__subscription_charges') }} as subscription_charges
+        on subscription_charges.sale_key = sales.sale_key
 
 )
 

@@ -1,10 +1,29 @@
 {#- One row per subscription (account_id, subscriber_code): plan, price, normalised monthly
-    value, charge history and, if it churned, when and how. -#}
+    value, charge history and, if it churned, when and how.
+
+    Hotmart's instalment plans (billing_type SMART_INSTALLMENT / SMART_RECOVERY) are listed
+    with the subscriptions, since Hotmart bills them on its subscription engine, but they are
+    a one-time purchase paid in parts: is_recurring is false, they have no MRR and no churn
+    type (their charges still count in paid_charges and collected_amount: that money is
+    revenue).
+
+    churn_type (docs/reports.md, "Churn type"):
+    * null when the subscription never paid (no charge ever approved) or is an instalment plan;
+    * voluntary when it paid but kept nothing: every approved charge was then fully refunded,
+      charged back or disputed. The buyer took the money back, which is leaving by choice,
+      whatever the status (Hotmart may cancel it as admin after a chargeback). It never had
+      MRR (a refunded charge carries none), so it adds no churned MRR in hotmart__mrr_monthly;
+    * otherwise by the status: voluntary when cancelled by the customer or the seller,
+      involuntary when cancelled by Hotmart's admin after unpaid charges, overdue or delayed;
+      null while active. -#}
 
 with charges as (
 
     select
         subscription_key,
+        max(billing_type)                                           as billing_type,
+        bool_and(is_recurring)                                      as is_recurring,
+        count(*) filter (where is_approved)                         as approved_charges,
         count(*) filter (where keeps_period)                        as paid_charges,
         count(*) filter (where status in ('REFUNDED', 'CHARGEBACK', 'PROTESTED'))
                                                                     as refunded_or_disputed_charges,
@@ -38,9 +57,13 @@ select
     subscriptions.status,
     subscriptions.is_active,
     subscriptions.is_cancelled,
-    -- only a subscription that paid can churn (INACTIVE/STARTED never started)
+    charges.billing_type,
+    coalesce(charges.is_recurring, true)                            as is_recurring,
     case
-        when coalesce(charges.paid_charges, 0) = 0 then null
+        when not coalesce(charges.is_recurring, true) then null
+        -- only a subscription that paid can churn (INACTIVE/STARTED never started)
+        when coalesce(charges.approved_charges, 0) = 0 then null
+        when charges.paid_charges = 0 then 'voluntary'
         when subscriptions.status in ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER') then 'voluntary'
         when subscriptions.status in ('CANCELLED_BY_ADMIN', 'OVERDUE', 'DELAYED') then 'involuntary'
     end                                                             as churn_type,

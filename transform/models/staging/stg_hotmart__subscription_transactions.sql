@@ -20,7 +20,7 @@ select
     {{ hotmart_utc('refund_chargeback_date') }}                 as refund_chargeback_at,
     {{ hotmart_utc('last_update') }}                            as last_updated_at,
     {{ hotmart_utc('cancellation_date') }}                      as cancelled_at,
-    billing_type,
+    upper(billing_type)                                         as billing_type,
     (recurrency ->> 'number')::integer                          as recurrency_number,
     recurrency ->> 'status'                                     as recurrency_status,
     (plan ->> 'recurrency_period')::integer                     as plan_period_days,
