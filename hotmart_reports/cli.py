@@ -1,7 +1,8 @@
 """``hotmart-report``: print a report of the Hotmart marts in the terminal.
 
-Only ``new-orders`` exists for now; the command is a sub-command parser so that the other
-marts (daily overview, MRR...) can be added without changing how it is called.
+One sub-command per report of ``catalog.REPORTS``; each offers the filters its mart has,
+``--period`` / ``--last`` when it is a time series (``--top`` when it is a listing),
+``--format table|csv|json``, ``--dsn`` and ``--schema``.
 """
 
 from __future__ import annotations
@@ -11,40 +12,49 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hotmart_reports import new_orders
+from hotmart_reports.catalog import REPORTS
 from hotmart_reports.db import DEFAULT_SCHEMA, ReportError, connect
+from hotmart_reports.report import FORMATS, Options, Report, fetch, render
+
+#: each filter's option: (argument type, metavar, help)
+FILTERS = {
+    "account": (str, "ID", "only this account_id (e.g. acct-1)"),
+    "product": (int, "ID", "only this Hotmart product id"),
+    "source": (str, "SRC", "only this tracking source, any case ('(none)' = no source)"),
+    "currency": (str, "CODE", "only this currency (e.g. BRL)"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hotmart-report",
-        description="Reports over the dbt marts built from tap-hotmart data.",
-    )
-    sub = parser.add_subparsers(dest="report", required=True, metavar="REPORT")
-    p = sub.add_parser(
-        "new-orders",
-        help="orders, new buyers, gross revenue and AOV per period",
-        description=new_orders.__doc__.split("\n\n")[0],
-    )
+def add_report(sub: argparse._SubParsersAction, report: Report) -> None:
+    p = sub.add_parser(report.name, help=report.help, description=report.help)
+    if report.periods:
+        defaults = ", ".join(f"{n} {period}s" for period, (_, n) in report.periods.items())
+        if len(report.periods) > 1:
+            p.add_argument(
+                "--period",
+                choices=tuple(report.periods),
+                default=None,
+                help="period of each line (default: month)",
+            )
+        p.add_argument(
+            "--last",
+            type=int,
+            default=None,
+            metavar="N",
+            help=f"how many periods up to the latest one (default: {defaults})",
+        )
+    else:
+        p.add_argument(
+            "--top", type=int, default=None, metavar="N", help="rows per currency (default: 20)"
+        )
+    for name in report.filters:
+        kind, metavar, text = FILTERS[name]
+        p.add_argument(f"--{name}", type=kind, metavar=metavar, help=text)
     p.add_argument(
-        "--period",
-        choices=new_orders.PERIODS,
-        default="month",
-        help="period of each line (default: month)",
-    )
-    p.add_argument(
-        "--last",
-        type=int,
-        default=None,
-        metavar="N",
-        help="how many periods up to the latest one (default: 14 days, 8 weeks or 6 months)",
-    )
-    p.add_argument("--account", metavar="ID", help="only this account_id (e.g. acct-1)")
-    p.add_argument("--product", type=int, metavar="ID", help="only this Hotmart product id")
-    p.add_argument(
-        "--source",
-        metavar="SRC",
-        help="only orders whose tracking source is SRC ('(none)' = no source)",
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (default), csv (a header row, plain numbers) or json (decimals as strings)",
     )
     p.add_argument(
         "--dsn",
@@ -56,10 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="schema of the marts (default: $DBT_POSTGRES_SCHEMA or 'hotmart')",
     )
+    p.set_defaults(report=report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotmart-report",
+        description="Reports over the dbt marts built from tap-hotmart data.",
+    )
+    sub = parser.add_subparsers(dest="name", required=True, metavar="REPORT")
+    for report in REPORTS:
+        add_report(sub, report)
     return parser
-
-
-DEFAULT_LAST = {"day": 14, "week": 8, "month": 6}
 
 
 def one_line(message: str) -> str:
@@ -72,22 +90,18 @@ def one_line(message: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one report; exit code 2, one line on stderr, for anything the user can fix."""
     args = build_parser().parse_args(argv)
+    report: Report = args.report
     schema = args.schema or os.environ.get("DBT_POSTGRES_SCHEMA") or DEFAULT_SCHEMA
-    filters = new_orders.Filters(
-        period=args.period,
-        last=args.last if args.last is not None else DEFAULT_LAST[args.period],
-        account=args.account,
-        product=args.product,
-        source=args.source,
-    )
+    given = {name: getattr(args, name, None) for name in (*report.filters, "period", "last", "top")}
+    options = Options(**given)
     try:
         with connect(args.dsn) as conn:
-            rows = new_orders.fetch(conn, schema, filters)
+            result = fetch(conn, schema, report, options)
     except ReportError as exc:
         print(f"hotmart-report: {one_line(str(exc))}", file=sys.stderr)
         return 2
     try:
-        print(new_orders.render(rows, filters))
+        print(render(result, args.format))
     except BrokenPipeError:  # `hotmart-report ... | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return 0

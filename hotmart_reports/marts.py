@@ -1,5 +1,5 @@
-"""What every report over a dbt mart shares: the account / product / source filters, checked
-against the mart, and the one way a mart is queried.
+"""What every report over a dbt mart shares: the account / product / source / currency
+filters, checked against the mart, and the one way a mart is queried.
 
 Why filter values are checked: a mistyped account, product or source matches no row, and a
 report of zeros for it reads as "no sales" -- a wrong answer, not an error. So a value that
@@ -9,6 +9,7 @@ but without orders in the reported periods is a true zero and is reported as one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,10 @@ class Dimension:
 
         return sql.SQL(self.condition).format(column=sql.Identifier(self.column))
 
+    def on(self, column: str) -> Dimension:
+        """This filter on a mart that names its column otherwise (``first_product_id``)."""
+        return replace(self, column=column)
+
 
 #: In this order: a value is looked up among the rows that match the filters before it.
 DIMENSIONS = (
@@ -45,6 +50,7 @@ DIMENSIONS = (
     Dimension("product", "products", "product_id", "{column} = %(product)s"),
     # sources are typed by people in tracking links (Instagram, instagram): case-insensitive
     Dimension("source", "sources", "source", "lower({column}) = lower(%(source)s)"),
+    Dimension("currency", "currencies", "currency_code", "{column} = upper(%(currency)s)"),
 )
 
 
@@ -55,6 +61,7 @@ class Scope:
     account: str | None = None
     product: int | None = None
     source: str | None = None
+    currency: str | None = None
 
     def params(self) -> dict[str, Any]:
         """The query parameters the conditions of ``where`` refer to."""
@@ -72,13 +79,14 @@ class Scope:
         return ", ".join(parts)
 
 
-def where(scope: Scope) -> Composable:
-    """The SQL condition selecting the rows of ``scope`` (``true`` when it has no filter)."""
+def where(scope: Scope, dimensions: Sequence[Dimension] = DIMENSIONS) -> Composable:
+    """The SQL condition selecting the rows of ``scope`` (``true`` when it has no filter);
+    ``dimensions``: the filters the mart has, with its column names."""
     from psycopg import sql  # noqa: PLC0415 - optional dependency
 
     conditions = [
         dimension.matches()
-        for dimension in DIMENSIONS
+        for dimension in dimensions
         if getattr(scope, dimension.name) is not None
     ]
     return sql.SQL(" and ").join(conditions) if conditions else sql.SQL("true")
@@ -101,7 +109,13 @@ def run(
         ) from exc
 
 
-def check_scope(conn: Connection[Any], schema: str, mart: str, scope: Scope) -> None:
+def check_scope(
+    conn: Connection[Any],
+    schema: str,
+    mart: str,
+    scope: Scope,
+    dimensions: Sequence[Dimension] = DIMENSIONS,
+) -> None:
     """Raise ``ReportError`` for the first filter value that no row of the mart holds.
 
     Each value is looked up among the rows of the filters before it, so a product of
@@ -110,7 +124,7 @@ def check_scope(conn: Connection[Any], schema: str, mart: str, scope: Scope) -> 
     from psycopg import sql  # noqa: PLC0415 - optional dependency
 
     checked = Scope()
-    for dimension in DIMENSIONS:
+    for dimension in dimensions:
         value = getattr(scope, dimension.name)
         if value is None:
             continue
@@ -128,7 +142,7 @@ def check_scope(conn: Connection[Any], schema: str, mart: str, scope: Scope) -> 
         """).format(
             column=sql.Identifier(dimension.column),
             mart=sql.Identifier(schema, mart),
-            within=where(checked),
+            within=where(checked, dimensions),
             matches=dimension.matches(),
         )
         params = {**scope.params(), "listed": LISTED_VALUES}

@@ -1,8 +1,13 @@
-"""Plain-text tables for the terminal (no dependency: the demo runs on a bare venv)."""
+"""Plain-text tables for the terminal, CSV and JSON (no dependency: the demo runs on a bare
+venv)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 
 
@@ -32,3 +37,48 @@ def table(
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def fmt_rate(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def cell(value: object, kind: str) -> str:
+    """A value as the table prints it: ``kind`` is ``int``, ``money``, ``rate``, ``date`` or
+    ``text``; a missing value is ``-``."""
+    if value is None:
+        return "-"
+    if kind == "int":
+        return fmt_int(value)  # type: ignore[arg-type]
+    if kind == "money":
+        return fmt_money(value)  # type: ignore[arg-type]
+    if kind == "rate":
+        return fmt_rate(value)  # type: ignore[arg-type]
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def machine(value: object) -> object:
+    """A value for CSV and JSON: integers as they are, decimals as exact strings (never a
+    float, never a thousands separator), dates ISO, a missing value None."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def to_csv(names: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A header row, then one line per row; a missing value is an empty field."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows([machine(value) for value in row] for row in rows)
+    return out.getvalue().rstrip("\n")
+
+
+def to_json(names: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A list of objects, one per row, keyed by ``names``."""
+    objects = [dict(zip(names, (machine(value) for value in row), strict=True)) for row in rows]
+    return json.dumps(objects, indent=2, ensure_ascii=False)

@@ -18,8 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from hotmart_reports.catalog import NEW_ORDERS
 from hotmart_reports.marts import DIMENSIONS, Scope, unknown_value_message
-from hotmart_reports.new_orders import Filters, Row, render
+from hotmart_reports.report import Options, Result, render
 
 MART = "hotmart.hotmart__new_orders"
 
@@ -72,10 +73,11 @@ def test_a_malformed_dsn_is_one_line_that_never_quotes_it(dsn: str) -> None:
 def test_the_report_shows_new_buyers_once() -> None:
     """The mart's first_time_orders is new_buyers by definition: one column, not two."""
     rows = [
-        Row(date(2026, 10, 1), "BRL", 3, 1, 2, Decimal("30.00"), Decimal("10.00")),
-        Row(None, "BRL", 3, 1, 2, Decimal("30.00"), Decimal("10.00")),
+        (date(2026, 10, 1), "BRL", 3, 1, 2, Decimal("30.00"), Decimal("10.00")),
+        (None, "BRL", 3, 1, 2, Decimal("30.00"), Decimal("10.00")),
     ]
-    header = render(rows, Filters()).splitlines()[2]
+    result = Result(NEW_ORDERS, Options(period="month", last=1), rows)
+    header = render(result).splitlines()[2]
     assert re.split(r"\s{2,}", header) == [
         "Period",
         "Currency",
