@@ -7,6 +7,9 @@ moves, so paging through a large result costs one scan, then O(page) per page.
 
 ``max_query_rows`` stands in for Hotmart's 30-second query timeout: a date-filtered list
 query matching more rows than that answers 502 on every page, as Hotmart does.
+``max_range_days`` is Hotmart's limit on wide date ranges of the sales endpoints: a
+``start_date``..``end_date`` range longer than that answers 400 (a public probe saw a
+12-month range accepted and a 2-year range refused).
 """
 
 from __future__ import annotations
@@ -36,6 +39,16 @@ QUERY_TIMEOUT_DESCRIPTION = (
     "The query took longer than 30 seconds and was cancelled. "
     "Narrow the date range of the request and try again."
 )
+#: The default ``max_range_days``: a year, leap day included (12 months were accepted).
+DEFAULT_MAX_RANGE_DAYS = 366
+
+
+def range_too_wide_description(max_days: int) -> str:
+    """The ``error_description`` of the 400 for a date range over ``max_days`` days."""
+    return (
+        f"The date range is too wide: the period between start_date and end_date "
+        f"cannot exceed {max_days} days."
+    )
 
 
 @dataclass(frozen=True)
@@ -103,11 +116,15 @@ class Api:
         transactions_default_days: int = 30,
         *,
         max_query_rows: int | None = None,
+        max_range_days: int | None = DEFAULT_MAX_RANGE_DAYS,
     ) -> None:
         if max_query_rows is not None and max_query_rows < 1:
             raise ValueError(f"max_query_rows must be positive or None, not {max_query_rows}")
+        if max_range_days is not None and max_range_days < 1:
+            raise ValueError(f"max_range_days must be positive or None, not {max_range_days}")
         self.store = store
         self.max_query_rows = max_query_rows
+        self.max_range_days = max_range_days
         self.default_page_size = default_page_size
         self.product_page_size = product_page_size
         self.subs_default_days = subscriptions_default_days
@@ -162,6 +179,19 @@ class Api:
         if self.max_query_rows is not None and matched > self.max_query_rows:
             raise ApiError(502, "internal_server_error", QUERY_TIMEOUT_DESCRIPTION)
 
+    def _check_range(self, start: int | None, end: int | None) -> None:
+        """Answer 400 like Hotmart to a sales date range wider than ``max_range_days``.
+
+        Both bounds are inclusive milliseconds, so a range of exactly N days is
+        ``end - start + 1 == N * DAY_MS``. A query with one bound only is not limited
+        (how Hotmart treats it is unknown).
+        """
+        if self.max_range_days is None or start is None or end is None:
+            return
+        if end - start + 1 > self.max_range_days * DAY_MS:
+            description = range_too_wide_description(self.max_range_days)
+            raise ApiError(400, "invalid_parameter", description)
+
     # --- sales family ------------------------------------------------------------------
     def _sales_filter_key(self, st: AccountState, query: Query) -> tuple:
         return (
@@ -177,6 +207,7 @@ class Api:
         commission_as = _enum_values(query, "commission_as", en.COMMISSION_AS)
         start = _int_param(query, "start_date")
         end = _int_param(query, "end_date")
+        self._check_range(start, end)
         product_id = _int_param(query, "product_id")
         transaction = _param(query, "transaction")
         buyer_email = _param(query, "buyer_email")

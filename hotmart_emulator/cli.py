@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .api import DEFAULT_MAX_RANGE_DAYS
 from .faults import PROFILES
 from .server import DEFAULT_NOW, EmulatorServer
 
@@ -41,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a date-filtered list query matching more than N rows answers 502, as "
         "Hotmart does for a query over 30 s (default: no limit)",
     )
+    s.add_argument(
+        "--max-range-days",
+        type=int,
+        default=DEFAULT_MAX_RANGE_DAYS,
+        metavar="D",
+        help="a sales query whose start_date..end_date range is longer than D days "
+        f"answers 400, as Hotmart refuses too wide ranges (default {DEFAULT_MAX_RANGE_DAYS}; "
+        "0: no limit)",
+    )
     return parser
 
 
@@ -51,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.max_query_rows is not None and args.max_query_rows < 1:
         print("--max-query-rows must be positive", file=sys.stderr)
+        return 2
+    if args.max_range_days < 0:
+        print("--max-range-days must be 0 (no limit) or positive", file=sys.stderr)
         return 2
     emu = EmulatorServer(
         seed=args.seed,
@@ -63,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         history_days=args.history_days,
         port=args.port,
         max_query_rows=args.max_query_rows,
+        max_range_days=args.max_range_days or None,
     )
     emu.start()
     if args.write_config:

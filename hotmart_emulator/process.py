@@ -60,6 +60,7 @@ def serve_args(
     now: str | None,
     history_days: int | None,
     max_query_rows: int | None,
+    max_range_days: int | None = None,
 ) -> list[str]:
     """``serve`` and its options; None leaves an option at the CLI's default."""
     args = [
@@ -68,7 +69,12 @@ def serve_args(
         *("--sales", str(sales), "--faults", faults, "--rate-limit", str(rate_limit)),
         *("--latency-ms", str(latency_ms), "--write-config", str(config_file)),
     ]
-    optional = {"--now": now, "--history-days": history_days, "--max-query-rows": max_query_rows}
+    optional = {
+        "--now": now,
+        "--history-days": history_days,
+        "--max-query-rows": max_query_rows,
+        "--max-range-days": max_range_days,
+    }
     for flag, value in optional.items():
         if value is not None:
             args += [flag, str(value)]
@@ -98,6 +104,7 @@ class EmulatorProcess:
         now: str | None = None,
         history_days: int | None = None,
         max_query_rows: int | None = None,
+        max_range_days: int | None = None,
         config_file: Path | None = None,
         extra_args: Sequence[str] = (),
         executable: str | None = None,
@@ -118,6 +125,7 @@ class EmulatorProcess:
                 config_file=self.config_file, seed=seed, accounts=accounts, sales=sales,
                 faults=faults, rate_limit=rate_limit, latency_ms=latency_ms, port=port,
                 now=now, history_days=history_days, max_query_rows=max_query_rows,
+                max_range_days=max_range_days,
             ),
             *extra_args,
         ]  # fmt: skip

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 
 from . import control
-from .api import Api
+from .api import DEFAULT_MAX_RANGE_DAYS, Api
 from .auth import TOKEN_PATH, Auth
 from .errors import ApiError, error_body
 from .faults import FLAKY_TOKEN_TTL_S, HTML_PAGE, Faults
@@ -64,6 +64,8 @@ class EmulatorCore:
 
     ``max_query_rows`` (None = unlimited) models Hotmart's 30-second query timeout: a
     date-filtered list query matching more rows answers 502 (see ``Api``).
+    ``max_range_days`` (None = unlimited; default 366) is Hotmart's limit on wide date
+    ranges: a sales query over a longer ``start_date``..``end_date`` range answers 400.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class EmulatorCore:
         default_page_size: int = 10,
         subscriptions_default_days: int = 30,
         max_query_rows: int | None = None,
+        max_range_days: int | None = DEFAULT_MAX_RANGE_DAYS,
     ) -> None:
         self.seed = seed
         self.faults = Faults(faults, seed)
@@ -91,6 +94,7 @@ class EmulatorCore:
             default_page_size=default_page_size,
             subscriptions_default_days=subscriptions_default_days,
             max_query_rows=max_query_rows,
+            max_range_days=max_range_days,
         )
         if token_ttl_s is None:
             token_ttl_s = FLAKY_TOKEN_TTL_S if faults == "flaky" else DEFAULT_TOKEN_TTL_S
@@ -305,6 +309,7 @@ class EmulatorServer:
         default_page_size: int = 10,
         subscriptions_default_days: int = 30,
         max_query_rows: int | None = None,
+        max_range_days: int | None = DEFAULT_MAX_RANGE_DAYS,
     ) -> None:
         self.core = EmulatorCore(
             seed=seed,
@@ -320,6 +325,7 @@ class EmulatorServer:
             default_page_size=default_page_size,
             subscriptions_default_days=subscriptions_default_days,
             max_query_rows=max_query_rows,
+            max_range_days=max_range_days,
         )
         self.requested_port = port
         self._httpd: _Server | None = None

@@ -23,8 +23,15 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
-from tap_hotmart.errors import PagingLoopError, QueryTimeoutError, TransientAPIError
+from tap_hotmart.errors import (
+    HotmartAPIError,
+    PagingLoopError,
+    QueryTimeoutError,
+    RangeTooWideError,
+    TransientAPIError,
+)
 from tap_hotmart.http import decode_items
+from tap_hotmart.range_limits import says_range_too_wide
 from tap_hotmart.reach import network_problem
 
 if TYPE_CHECKING:
@@ -178,7 +185,9 @@ class HotmartStream(RESTStream[str]):
 
         With `lazy_items` the items may come as undecoded JSON (see `page_items`). With
         `may_time_out`, a first page that keeps failing with server errors raises
-        `QueryTimeoutError` (before anything is yielded) instead of exhausting the retries.
+        `QueryTimeoutError` (before anything is yielded) instead of exhausting the retries,
+        and one refused with a 400 that says the date range is too wide raises
+        `RangeTooWideError`.
         """
         token: str | None = None
         seen: set[str] = set()
@@ -212,7 +221,8 @@ class HotmartStream(RESTStream[str]):
         """`_get_page` with the usual retries, except that repeated server errors end early.
 
         Hotmart answers 502 to a query that runs over 30 s, on every attempt: retrying the
-        same range only spends the budget, a narrower one works.
+        same range only spends the budget, a narrower one works. A range it refuses as too
+        wide (400) is not retried either.
         """
         server_errors = 0
 
@@ -225,6 +235,10 @@ class HotmartStream(RESTStream[str]):
                     server_errors += 1
                     if server_errors >= TIMEOUTS_BEFORE_SPLIT:
                         raise QueryTimeoutError(str(exc)) from exc
+                raise
+            except HotmartAPIError as exc:
+                if exc.status_code == 400 and says_range_too_wide(exc.description):
+                    raise RangeTooWideError(str(exc)) from exc
                 raise
 
         return self.request_decorator(attempt)(client, path, params)

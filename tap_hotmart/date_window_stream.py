@@ -6,12 +6,14 @@ while records are emitted strictly in window order, so the output and the state 
 same as a sequential run. For incremental streams the bookmark is the end of the last
 window whose records were all emitted — never a record's own date — so an interrupted
 run loses nothing and resumes at the last complete window. Windows are sized from the
-density already seen (`WindowPlanner`) and a window whose query times out is read in
-halves.
+density already seen (`WindowPlanner`), and a window whose query times out, or whose
+range Hotmart refuses as too wide, is read in halves; the ranges each endpoint accepted
+and refused are kept in the account's state (`range_limits`).
 """
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections import deque
@@ -23,12 +25,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
-from tap_hotmart import history_start, prefetch
+from tap_hotmart import history_start, prefetch, range_limits
+from tap_hotmart.account_state import ACCOUNT_STREAM
 from tap_hotmart.client import HotmartStream, page_items
-from tap_hotmart.errors import QueryTimeoutError
+from tap_hotmart.errors import QueryTimeoutError, RangeTooWideError
 from tap_hotmart.prefetch import PrefetchBudget
 from tap_hotmart.progress import WindowProgress
-from tap_hotmart.windows import Window, WindowPlanner, halves, parse_iso, sent_window
+from tap_hotmart.windows import (
+    SPARSE_WINDOW_DAYS,
+    Window,
+    WindowPlanner,
+    halves,
+    parse_iso,
+    sent_window,
+)
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -48,8 +58,9 @@ class DateWindowStream(HotmartStream):
     date_params: ClassVar[tuple[str, str]] = ("start_date", "end_date")
     #: Filters for the refund sweep over the history before the lookback (None: no sweep).
     sweep_filters: ClassVar[dict[str, Any] | None] = None
-    #: Whether the first windows are `max_window_days` wide (sparse endpoints) rather
-    #: than `window_days`.
+    #: Whether windows start `SPARSE_WINDOW_DAYS` wide and may widen past
+    #: `max_window_days` while Hotmart accepts them (sparse whole-history re-reads),
+    #: rather than start at `window_days`.
     starts_wide: ClassVar[bool] = False
     #: Column that receives the window end, for endpoints whose items carry no date.
     window_field: ClassVar[str | None] = None
@@ -64,16 +75,39 @@ class DateWindowStream(HotmartStream):
             return None  # a request by transaction code
         return sent_window(start_ms, last_ms).label()
 
-    def _planner(self, start: datetime, end: datetime, *, wide: bool) -> WindowPlanner:
-        max_days = int(self.config.get("max_window_days", 90))
-        first_days = max_days if wide else int(self.config.get("window_days", 30))
+    def _planner(
+        self, start: datetime, end: datetime, context: Context, *, wide: bool
+    ) -> WindowPlanner:
+        """Dense reads: `window_days` first, up to `max_window_days`. Sparse ones: a year
+        first, then as wide as the density asks and Hotmart accepts. Never a width this
+        endpoint refused (`range_limits`)."""
+        limits = self.hotmart_tap.range_limits(context["account_id"])
+        endpoint = self.endpoint
+        if wide:
+            return WindowPlanner(
+                start,
+                end,
+                first_days=SPARSE_WINDOW_DAYS,
+                max_days=math.inf,
+                target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
+                ceiling=lambda: limits.ceiling(endpoint, probe_from=SPARSE_WINDOW_DAYS),
+            )
         return WindowPlanner(
             start,
             end,
-            first_days=first_days,
-            max_days=max_days,
+            first_days=int(self.config.get("window_days", 30)),
+            max_days=int(self.config.get("max_window_days", 90)),
             target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
+            ceiling=lambda: limits.ceiling(endpoint),
         )
+
+    def save_range_limits(self, context: Context) -> None:
+        """Keep what this account's endpoints accepted and refused in its `sales` partition."""
+        account_id = context["account_id"]
+        known = self.hotmart_tap.range_limits(account_id).to_state()
+        if known:
+            sales = self.hotmart_tap.streams[ACCOUNT_STREAM]
+            sales.get_context_state({"account_id": account_id})[range_limits.STATE_KEY] = known
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         assert context is not None
@@ -94,12 +128,12 @@ class DateWindowStream(HotmartStream):
                 f"{history_from:%Y-%m-%d}",
                 f"{start:%Y-%m-%d}",
             )
-            sweep = self._planner(history_from, start, wide=True)
+            sweep = self._planner(history_from, start, context, wide=True)
             for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
                 yield from records
         # Only a read of every status from start_date can tell where the history starts.
         searching = self.marks_history_start and start == start_date
-        planner = self._planner(start, end, wide=self.starts_wide)
+        planner = self._planner(start, end, context, wide=self.starts_wide)
         for window, records in self._fetch_in_order(
             client, planner, self.request_params(context), context
         ):
@@ -228,7 +262,8 @@ class DateWindowStream(HotmartStream):
         cancel: threading.Event,
         budget: PrefetchBudget,
     ) -> None:
-        """Queue the pages of `span` (part of `window`), in halves if its query times out."""
+        """Queue the pages of `span` (part of `window`), in halves if its query times out
+        or Hotmart refuses its range as too wide."""
         start_name, end_name = self.date_params
         span_params = {**params, start_name: span.start_ms, end_name: span.last_ms}
         splittable = span.end - span.start > timedelta(days=1)
@@ -242,18 +277,24 @@ class DateWindowStream(HotmartStream):
                 budget.added(window, size)
                 pages.put(("page", (items, size, span), total))
                 budget.wait_for_room(window)
-        except QueryTimeoutError as exc:
+        except (RangeTooWideError, QueryTimeoutError) as exc:
             # Raised before any page of `span` was queued, so its halves repeat nothing.
             left, right = halves(span)
-            self.logger.warning(
-                "%s [%s]: %s kept failing (%s); reading it in two halves. Lower "
-                "max_window_days if this repeats.",
-                self.name,
-                client.account.account_id,
-                span.label(),
-                exc,
-            )
-            pages.put(("narrowed", left, None))
+            account_id = client.account.account_id
+            if isinstance(exc, RangeTooWideError):
+                self.logger.warning(
+                    "%s [%s]: Hotmart refused %s (%s days) as too wide a date range (%s); "
+                    "reading it in two halves, and no window that wide again.",
+                    self.name, account_id, span.label(), f"{_days(span):g}", exc,
+                )  # fmt: skip
+                pages.put(("refused", span, None))
+            else:
+                self.logger.warning(
+                    "%s [%s]: %s kept failing (%s); reading it in two halves. Lower "
+                    "max_window_days if this repeats.",
+                    self.name, account_id, span.label(), exc,
+                )  # fmt: skip
+                pages.put(("narrowed", left, None))
             for half in (left, right):
                 self._fill_span(pages, window, half, client=client, params=params,
                                 cancel=cancel, budget=budget)  # fmt: skip
@@ -283,6 +324,7 @@ class WindowDrain:
 
     def __iter__(self) -> Iterator[Record]:
         stream, window = self.stream, self.window
+        limits = stream.hotmart_tap.range_limits(self.context["account_id"])
         page_number = 0
         window_end = window.end.isoformat()
         while True:
@@ -292,9 +334,13 @@ class WindowDrain:
             if kind == "done":
                 break
             if kind == "narrowed":
-                self.planner.narrow((payload.end - payload.start) / timedelta(days=1))
+                self.planner.narrow(_days(payload))
+                continue
+            if kind == "refused":
+                limits.refused(stream.endpoint, _days(payload))
                 continue
             items, size, span = payload
+            limits.accepted(stream.endpoint, _days(span))
             if total is not None:
                 self._report_size(span, total)
             records = stream._transform_page(page_items(items), self.context)
@@ -310,3 +356,8 @@ class WindowDrain:
             yield from records
         self._report_size(window, self.count)
         self.progress.window_done(window, self.count)
+        stream.save_range_limits(self.context)
+
+
+def _days(span: Window) -> float:
+    return (span.end - span.start) / timedelta(days=1)

@@ -22,10 +22,11 @@ class HotmartAuthError(FatalAPIError):
 class HotmartAPIError(FatalAPIError):
     """Hotmart rejected a request in a way retrying cannot fix (a 4xx other than 429)."""
 
-    def __init__(self, message: str, status_code: int, error: str) -> None:
+    def __init__(self, message: str, status_code: int, error: str, description: str = "") -> None:
         super().__init__(message)
         self.status_code = status_code
         self.error = error
+        self.description = description
 
 
 class HotmartUnreachableError(FatalAPIError):
@@ -52,4 +53,13 @@ class QueryTimeoutError(Exception):
 
     Hotmart answers 502 when a query runs over 30 s and advises a narrower date range;
     the window is then read in halves instead of retried as it is.
+    """
+
+
+class RangeTooWideError(Exception):
+    """Hotmart refused the date range of a request as too wide (a 400 that says so).
+
+    A public probe saw `sales/history` accept 12 months and refuse 2 years with a 400;
+    the window is then read in halves, and the refused width remembered
+    (`range_limits`).
     """

@@ -123,8 +123,10 @@ class AccountClient:
                 reason = _answer(response)
                 raise TransientAPIError(f"{self._where(path)}: {reason}", reason, response)
             if response.status_code >= 400:
-                error, _ = _error_fields(response)
-                raise HotmartAPIError(self._describe(path, response), response.status_code, error)
+                error, description = _error_fields(response)
+                raise HotmartAPIError(
+                    self._describe(path, response), response.status_code, error, description
+                )
             try:
                 if lazy_items:
                     try:

@@ -143,8 +143,11 @@ _SETTINGS = th.PropertiesList(
         default=90,
         title="Max window days",
         description=(
-            "Widest request window in days. Hotmart answers 502 to queries over 30 s; a "
-            "window that keeps failing is read in halves, but lower this if it happens often."
+            "Widest request window in days of the reads of every status (the whole-history "
+            "re-reads of refunds and subscriptions start at 360 days and widen while Hotmart "
+            "accepts; a range it refuses as too wide is read in halves and remembered). "
+            "Hotmart answers 502 to queries over 30 s; a window that keeps failing is read "
+            "in halves, but lower this if it happens often."
         ),
     ),
     th.Property(

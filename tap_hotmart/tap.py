@@ -30,6 +30,7 @@ from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
 from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
+from tap_hotmart.range_limits import RangeLimits
 from tap_hotmart.reach import HostReach
 from tap_hotmart.settings import (
     SyncSettings,
@@ -127,6 +128,21 @@ class TapHotmart(Tap):
         """The HTTP client of one account, shared by every stream."""
         return self._clients[account_id]
 
+    @cached_property
+    def _range_limits(self) -> dict[str, RangeLimits]:
+        return {
+            account.account_id: RangeLimits.from_state(self.state, account.account_id)
+            for account in self.accounts
+        }
+
+    def range_limits(self, account_id: str) -> RangeLimits:
+        """The date ranges one account's endpoints accepted and refused, shared by its streams.
+
+        Read from the state as the run started; `DateWindowStream` keeps it up to date in
+        the account's `sales` partition.
+        """
+        return self._range_limits[account_id]
+
     def discover_streams(self) -> list[HotmartStream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
@@ -144,6 +160,9 @@ class TapHotmart(Tap):
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, validate_config=validate_config, **kwargs)
         self.run_summary = RunSummary(self.state)  # the state as given, before any sync
+        #: Sales read by transaction code in this run, by (account, code): the disputes
+        #: `sales` and `refunds` both re-read are requested once.
+        self.reads_by_code: dict[tuple[str, str], list[dict]] = {}
         if validate_config:
             _ = self.settings, self.accounts  # every setting checked before any request
             self.metrics_logger.setLevel(self.settings.metrics_log_level)

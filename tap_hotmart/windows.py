@@ -7,14 +7,23 @@ windows that never overlap: [start, next_start - 1 ms].
 Every window costs about half a page more than its records need (its last page is
 partial), so windows of a sparse history should be wide and those of a dense one need not
 be: `WindowPlanner` sizes each window from the density of the windows already read.
+Hotmart also refuses too wide ranges (a 400): what it accepted caps the windows
+(`range_limits`).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
+#: First windows of the whole-history re-reads of few records (refund statuses,
+#: subscriptions): about a year, which a public probe saw `sales/history` accept (M).
+SPARSE_WINDOW_DAYS = 360
+#: No window is planned wider than this (100 years), whatever the ceiling.
+_WIDEST_DAYS = 36_500.0
 
 
 @dataclass(frozen=True)
@@ -42,9 +51,10 @@ class WindowPlanner:
 
     A window aims at `target_records` (many pages, so its partial last page is a small
     share) and stays between one day and `max_days`, the widest range trusted not to time
-    out. Until a density is known windows are `first_days` long. The caller reports what
-    each window held (`observe`) in window order, so the cut depends only on the data and
-    the settings, never on thread timing.
+    out, and `ceiling()`, the widest Hotmart is known (or may be tried) to accept. Until a
+    density is known windows are `first_days` long. The caller reports what each window
+    held (`observe`) in window order, so the cut depends only on the data, the settings
+    and the state, never on thread timing.
     """
 
     def __init__(
@@ -53,21 +63,29 @@ class WindowPlanner:
         end: datetime,
         *,
         first_days: int,
-        max_days: int,
+        max_days: float,
         target_records: int,
+        ceiling: Callable[[], float] | None = None,
     ) -> None:
         self.start = start
         self.end = end
-        self.max_days = max(1, max_days)
+        self.max_days = max(1.0, float(max_days))
         self.target_records = target_records
+        self._ceiling = ceiling
         self._cursor = start
-        self._days = float(min(first_days, self.max_days))
+        self._days = min(float(first_days), self.widest())
+
+    def widest(self) -> float:
+        """The widest window that may be planned now, in days."""
+        ceiling = self._ceiling() if self._ceiling is not None else math.inf
+        return max(1.0, min(self.max_days, ceiling, _WIDEST_DAYS))
 
     def next_window(self) -> Window | None:
         """The next window, or None once the span is covered."""
         if self._cursor >= self.end:
             return None
-        window = Window(self._cursor, min(self._cursor + timedelta(days=self._days), self.end))
+        days = min(self._days, self.widest())
+        window = Window(self._cursor, min(self._cursor + timedelta(days=days), self.end))
         self._cursor = window.end
         return window
 
@@ -76,16 +94,17 @@ class WindowPlanner:
         days = (span.end - span.start) / timedelta(days=1)
         if days <= 0:
             return
+        widest = self.widest()
         if records <= 0:
-            self._days = float(self.max_days)
+            self._days = widest
             return
         wanted = self.target_records * days / records
-        self._days = float(min(self.max_days, max(1, int(wanted))))
+        self._days = float(min(widest, max(1, int(min(wanted, widest)))))
 
     def narrow(self, max_days: float) -> None:
         """Never plan windows wider than `max_days` again (Hotmart timed one out)."""
-        self.max_days = max(1, int(max_days))
-        self._days = min(self._days, float(self.max_days))
+        self.max_days = float(max(1, int(max_days)))
+        self._days = min(self._days, self.max_days)
 
     def covered(self, moment: datetime) -> float:
         """Share of the span before `moment`, from 0 to 1."""

@@ -5,12 +5,15 @@ three detail streams re-read `lookback_days` every run because a sale's status c
 after its order date (warranty completion, boleto expiry, refunds); `refunds` re-reads the
 refund statuses over the whole history because a chargeback can come months later.
 A dispute (PROTESTED) can also end months later back in COMPLETE, a status no refund
-filter returns: `sales` keeps the disputes it saw in its state and re-reads, by
-transaction code, those that have left the refund statuses since.
+filter returns: `sales` and `refunds` each keep the disputes they saw in their state and
+re-read, by transaction code, those that have left the refund statuses since, so that
+neither table keeps a status the sale no longer has. `refunds` therefore holds the sales
+now in a refund status, and the disputes that left it, with their current status.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -39,18 +42,11 @@ def hoist_purchase(item: dict, context: Context) -> Record | None:
     return item
 
 
-class SalesStream(DateWindowStream):
-    """Every sale in every status, incremental on order date with a lookback."""
+class WatchesDisputes(DateWindowStream):
+    """A `sales/history` stream that follows the disputes it saw until they end."""
 
-    name = "sales"
     endpoint = "/payments/api/v1/sales/history"
     primary_keys = ("account_id", "transaction")
-    replication_key = "order_date"
-    sweep_filters = REFUND_FILTER
-    marks_history_start = True  # it reads every status from start_date on a first run
-
-    def request_params(self, context: Context | None) -> dict[str, Any]:
-        return ALL_STATUSES
 
     def transform(self, item: dict, context: Context) -> Record | None:
         return hoist_purchase(item, context)
@@ -92,28 +88,44 @@ class SalesStream(DateWindowStream):
         if self.selected:
             state[OPEN_DISPUTES_KEY] = sorted(open_now)
 
-    def _read_one(self, context: Context, transaction: str) -> Iterable[Record]:
-        """One sale by its code, in whatever status it is now."""
-        client = self.hotmart_tap.client(context["account_id"])
-        params = {**ALL_STATUSES, "transaction": transaction}
-        for items, _ in self.iter_pages(client, self.endpoint, params):
-            yield from self._transform_page(items, context)
+    def _read_one(self, context: Context, transaction: str) -> list[Record]:
+        """One sale by its code, in whatever status it is now (read once per run)."""
+        key = (context["account_id"], transaction)
+        reads = self.hotmart_tap.reads_by_code
+        if key not in reads:
+            client = self.hotmart_tap.client(context["account_id"])
+            params = {**ALL_STATUSES, "transaction": transaction}
+            reads[key] = [
+                record
+                for items, _ in self.iter_pages(client, self.endpoint, params)
+                for record in self._transform_page(items, context)
+            ]
+        return copy.deepcopy(reads[key])
 
 
-class RefundsStream(DateWindowStream):
-    """Every refunded, partially refunded, charged-back or disputed sale, whole history."""
+class SalesStream(WatchesDisputes):
+    """Every sale in every status, incremental on order date with a lookback."""
+
+    name = "sales"
+    replication_key = "order_date"
+    sweep_filters = REFUND_FILTER
+    marks_history_start = True  # it reads every status from start_date on a first run
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        return ALL_STATUSES
+
+
+class RefundsStream(WatchesDisputes):
+    """Every sale now in a refund status (refunded, partially refunded, charged back,
+    disputed) over the whole history, and the disputes that left those statuses since
+    the last run, in their current status (e.g. COMPLETE: the seller won)."""
 
     name = "refunds"
-    endpoint = "/payments/api/v1/sales/history"
-    primary_keys = ("account_id", "transaction")
     replication_key = None
     starts_wide = True  # refund statuses are a few percent of sales
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         return REFUND_FILTER
-
-    def transform(self, item: dict, context: Context) -> Record | None:
-        return hoist_purchase(item, context)
 
 
 class SaleDetailStream(DateWindowStream):

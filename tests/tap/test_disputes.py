@@ -85,3 +85,39 @@ def test_open_disputes_are_kept_until_a_run_reads_everything(tmp_path: Path) -> 
     assert again.returncode == 0, again.stderr[-3000:]
     assert "1 dispute(s) left the refund statuses" in again.stderr
     assert "HP00000000000000" not in _open_disputes(again)  # read once: gone from the source
+
+
+def test_the_refunds_row_of_a_won_dispute_gets_the_sales_current_status(tmp_path: Path) -> None:
+    """`refunds` is a full table without ACTIVATE_VERSION: a row it stops emitting would
+    stay PROTESTED in the warehouse forever; the dispute is read by code and emitted with
+    its current status instead (once per run, for `sales` and `refunds` both)."""
+    with EmulatorServer(seed=33, accounts=1, sales=1500, rate_limit=100_000) as emu:
+        config = {"requests_per_minute": 100_000}
+        full = run_tap(tmp_path, tap_config(emu, **config), name="full")
+        assert full.returncode == 0, full.stderr[-3000:]
+        won = _old_settled_sale(_truth(emu), ACCOUNT, emulator_now(emu), 200)
+        emu.inject(ACCOUNT, won, "PROTESTED")
+        emu.advance(days=1)
+        disputed = run_tap(tmp_path, tap_config(emu, **config), state=full.state, name="disputed")
+        assert disputed.returncode == 0, disputed.stderr[-3000:]
+        (refunds_partition,) = disputed.state["bookmarks"]["refunds"]["partitions"]
+        assert won in refunds_partition["open_disputes"]
+
+        emu.inject(ACCOUNT, won, "COMPLETE")  # the seller won the dispute
+        emu.advance(days=1)
+        resolved = run_tap(
+            tmp_path, tap_config(emu, **config), state=disputed.state, name="resolved"
+        )
+        assert resolved.returncode == 0, resolved.stderr[-3000:]
+        truth = {key[1]: item["purchase"]["status"] for key, item in _truth(emu).items()}
+
+    assert f"refunds [{ACCOUNT}]: 1 dispute(s) left the refund statuses" in resolved.stderr
+    refunds_status = {r["transaction"]: r["status"] for r in resolved.records["refunds"]}
+    assert refunds_status[won] == truth[won] == "COMPLETE"
+    # The rows a warehouse upserts from the three runs: none holds a status the sale lost.
+    table: dict[str, str] = {}
+    for run in (full, disputed, resolved):
+        table.update({r["transaction"]: r["status"] for r in run.records["refunds"]})
+    assert {code: truth[code] for code in table} == table
+    (refunds_partition,) = resolved.state["bookmarks"]["refunds"]["partitions"]
+    assert won not in refunds_partition["open_disputes"]
