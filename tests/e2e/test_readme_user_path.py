@@ -269,8 +269,12 @@ def test_the_report_starts_a_stopped_embedded_warehouse(clone: Clone) -> None:
 
 
 #: What may stay after `make clean-local`: the installs and the user's credentials.
-KEPT_AFTER_CLEAN = (".venv/", ".env", ".meltano/extractors/", ".meltano/loaders/",
-                    ".meltano/utilities/", ".meltano/.installed")  # fmt: skip
+KEPT_AFTER_CLEAN = (
+    *(".venv/", ".env", ".meltano/extractors/", ".meltano/loaders/", ".meltano/utilities/"),
+    ".meltano/.installed",
+    # Meltano's own files in the project folder
+    *(".meltano/.gitignore", ".meltano/CACHEDIR.TAG", ".meltano/analytics.json"),
+)
 
 
 def test_clean_local_removes_what_the_demo_and_the_runs_left(clone: Clone) -> None:

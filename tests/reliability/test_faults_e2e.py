@@ -44,7 +44,7 @@ def flaky(warehouse_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     with emulator:
         scenario = Scenario(
             emulator, warehouse_env, "flaky_raw", tmp_path_factory.mktemp("flaky"),
-            extra_env={"TAP_HOTMART_DEMO_PAGE_SIZE": "100"},
+            extra_env={"TAP_HOTMART_DEMO_PAGE_SIZE": "50"},
         )  # fmt: skip
         scenario.run()
         yield scenario
