@@ -23,7 +23,8 @@ from dist_helpers import INSTALL_TIMEOUT, ROOT, Dist, clean_env, run, venv_bin
 pytestmark = pytest.mark.packaging
 
 HUB_FILE = ROOT / "hub" / "tap-hotmart.yml"
-SECRET_BASIC = "cGFja2FnaW5nLXRlc3Q6bm90LWEtc2VjcmV0"  # test data, not a credential
+#: base64("packaging-test:not-a-secret"): test data, not a credential.
+FAKE_TEST_BASIC = "cGFja2FnaW5nLXRlc3Q6bm90LWEtc2VjcmV0"
 
 
 def _meltano() -> Path:
@@ -100,8 +101,8 @@ def test_meltano_invoke_about(project: Path) -> None:
 
 
 def test_sensitive_settings_are_redacted(project: Path) -> None:
-    env = clean_env(TAP_HOTMART_BASIC=SECRET_BASIC, TAP_HOTMART_CLIENT_ID="client-visible")
+    env = clean_env(TAP_HOTMART_BASIC=FAKE_TEST_BASIC, TAP_HOTMART_CLIENT_ID="client-visible")
     out = run([_meltano(), "config", "list", "tap-hotmart"], cwd=project, env=env).stdout
     assert "client-visible" in out, "the listing shows the values it may show"
-    assert SECRET_BASIC not in out
+    assert FAKE_TEST_BASIC not in out
     assert "(redacted)" in out

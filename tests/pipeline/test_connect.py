@@ -72,7 +72,7 @@ def test_a_basic_key_of_other_credentials_is_refused_before_writing(
 def test_credentials_hotmart_refuses_are_not_written(
     emulator: EmulatorProcess, tmp_path: Path
 ) -> None:
-    secret = "wrong-secret"
+    secret = "fake-test-wrong-secret"
     basic = base64.b64encode(f"unknown-client:{secret}".encode()).decode()
     typed = f"unknown-client\n{secret}\n{basic}\n"
     proc = _connect(tmp_path / ".env", typed, emulator.config["auth_url"])

@@ -17,8 +17,8 @@ from tap_hotmart.client import HotmartStream
 from tap_hotmart.http import AccountClient
 from tap_hotmart.tap import TapHotmart
 
-SECRET = "stub-secret-0123456789"
-BASIC = base64.b64encode(f"stub-id:{SECRET}".encode()).decode()
+FAKE_STUB_SECRET = "fake-stub-secret-0123456789"  # test data
+BASIC = base64.b64encode(f"stub-id:{FAKE_STUB_SECRET}".encode()).decode()
 
 Answer = tuple[int, str, str]  # status, content type, body
 JSON = "application/json"
@@ -88,7 +88,7 @@ def stub_stream(url: str, name: str = "products") -> tuple[HotmartStream, Accoun
     tap = TapHotmart(
         config={
             "client_id": "stub-id",
-            "client_secret": SECRET,
+            "client_secret": FAKE_STUB_SECRET,
             "basic": BASIC,
             "api_url": url,
             "auth_url": f"{url}/security/oauth/token",

@@ -13,7 +13,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from tap_hotmart.errors import HotmartAPIError, HotmartAuthError, PagingLoopError
 from tap_hotmart.streams.sales import ALL_STATUSES
 from tap_hotmart.windows import Window
-from tests.tap.stub import JSON, SECRET, page, stub_stream
+from tests.tap.stub import FAKE_STUB_SECRET, JSON, page, stub_stream
 
 
 def _read_all(stream, client) -> list[dict]:
@@ -43,7 +43,7 @@ def test_client_error_is_one_line_with_hotmarts_explanation(stub) -> None:
     assert message == (
         "Account 'default', GET /p: HTTP 400 invalid_parameter: Invalid value for status"
     )
-    assert SECRET not in message
+    assert FAKE_STUB_SECRET not in message
 
 
 def test_expired_token_is_refreshed_once(stub) -> None:

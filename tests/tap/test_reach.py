@@ -17,7 +17,7 @@ import requests
 
 from tap_hotmart import reach
 from tap_hotmart.errors import HotmartUnreachableError
-from tests.tap.stub import BASIC, SECRET, page, stub_stream
+from tests.tap.stub import BASIC, FAKE_STUB_SECRET, page, stub_stream
 
 #: The whole run, tap start-up included, against a host that is not there.
 RUN_BOUND_SECONDS = 30
@@ -33,7 +33,7 @@ def _closed_port() -> int:
 def _config(api_url: str, auth_url: str) -> dict:
     return {
         "client_id": "stub-id",
-        "client_secret": SECRET,
+        "client_secret": FAKE_STUB_SECRET,
         "basic": BASIC,
         "api_url": api_url,
         "auth_url": auth_url,
@@ -76,7 +76,7 @@ def test_an_unreachable_token_endpoint_fails_fast_with_one_line(
     assert len(lines) == 1, done.stderr
     assert lines[0].endswith(f"Sync failed: {expected}")
     assert "Traceback" not in done.stderr
-    assert SECRET not in done.stderr + done.stdout
+    assert FAKE_STUB_SECRET not in done.stderr + done.stdout
     assert BASIC not in done.stderr + done.stdout
 
 
