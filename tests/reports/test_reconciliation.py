@@ -16,25 +16,9 @@ from decimal import Decimal
 import pytest
 
 from tests.reports import ground_truth as gt
+from tests.reports.compare import diff, query
 
 pytestmark = pytest.mark.e2e
-
-
-def _diff(expected: dict, actual: dict, limit: int = 15) -> str:
-    keys = sorted(set(expected) | set(actual), key=str)
-    lines = [
-        f"{k}: expected {expected.get(k)}, mart {actual.get(k)}"
-        for k in keys
-        if expected.get(k) != actual.get(k)
-    ]
-    return "\n".join(lines[:limit]) + (
-        f"\n... {len(lines) - limit} more" if len(lines) > limit else ""
-    )
-
-
-def _query(pipeline, sql: str) -> list[tuple]:
-    with pipeline.connect() as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_dbt_build_passes_every_model_and_test(pipeline) -> None:
@@ -50,7 +34,7 @@ def test_monthly_new_orders_new_buyers_and_gross(pipeline) -> None:
     expected = gt.monthly_new_orders(pipeline.entity("sales"))
     actual = {
         (a, m, c): (int(o), int(b), g)
-        for a, m, c, o, b, g in _query(
+        for a, m, c, o, b, g in query(
             pipeline,
             """
         select account_id, period_start, currency_code, sum(new_orders), sum(new_buyers),
@@ -61,13 +45,13 @@ def test_monthly_new_orders_new_buyers_and_gross(pipeline) -> None:
     """,
         )
     }
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
 
 
 @pytest.mark.parametrize("period_type", ["day", "week"])
 def test_new_orders_grains_add_up_to_the_month(pipeline, period_type: str) -> None:
     """Day and week rows hold the same orders, buyers and money as the month rows."""
-    rows = _query(
+    rows = query(
         pipeline,
         f"""
         select account_id, currency_code, sum(new_orders), sum(new_buyers), sum(gross_revenue)
@@ -84,7 +68,7 @@ def test_monthly_sales_in_the_daily_overview(pipeline) -> None:
     expected = gt.monthly_sales_amount(pipeline.entity("sales"))
     actual = {
         (a, m, c): (int(n), amount)
-        for a, m, c, n, amount in _query(
+        for a, m, c, n, amount in query(
             pipeline,
             """
         select account_id, date_month, currency_code, sum(sales_count), sum(sales_amount)
@@ -94,14 +78,14 @@ def test_monthly_sales_in_the_daily_overview(pipeline) -> None:
     """,
         )
     }
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
 
 
 def test_gross_and_net_revenue_per_currency(pipeline) -> None:
     expected = gt.revenue_per_currency(pipeline.entity("sales"))
     overview = {
         (a, c): (gross, net)
-        for a, c, gross, net in _query(
+        for a, c, gross, net in query(
             pipeline,
             """
         select account_id, currency_code, sum(sales_amount), sum(net_revenue_amount)
@@ -110,11 +94,11 @@ def test_gross_and_net_revenue_per_currency(pipeline) -> None:
     """,
         )
     }
-    assert overview == expected, _diff(expected, overview)
+    assert overview == expected, diff(expected, overview)
     # the last running total is the same number
     rolling = {
         (a, c): (gross, net)
-        for a, c, gross, net in _query(
+        for a, c, gross, net in query(
             pipeline,
             """
         select distinct on (account_id, currency_code) account_id, currency_code,
@@ -124,11 +108,11 @@ def test_gross_and_net_revenue_per_currency(pipeline) -> None:
     """,
         )
     }
-    assert rolling == expected, _diff(expected, rolling)
+    assert rolling == expected, diff(expected, rolling)
     # customers' lifetime value adds up to the same net revenue (one currency per buyer here)
     customers = {
         (a, c): net
-        for a, c, net in _query(
+        for a, c, net in query(
             pipeline,
             """
         select account_id, currency_code, sum(lifetime_value)
@@ -152,7 +136,7 @@ def test_refund_and_chargeback_counts_by_order_month(pipeline) -> None:
     }
     actual = {
         (a, m): tuple(int(x) for x in rest)
-        for a, m, *rest in _query(
+        for a, m, *rest in query(
             pipeline,
             """
         select account_id, order_month, sum(approved_orders), sum(refunded_orders),
@@ -162,12 +146,12 @@ def test_refund_and_chargeback_counts_by_order_month(pipeline) -> None:
     """,
         )
     }
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
     totals = Counter()
     for counts in expected.values():
         totals.update({"refunds": counts[1], "chargebacks": counts[3] + counts[4]})
     assert totals["refunds"] > 0 and totals["chargebacks"] > 0, "data has no refund to test"
-    overview = _query(
+    overview = query(
         pipeline,
         """
         select sum(refunds_count), sum(chargebacks_count) from hotmart.hotmart__daily_overview
@@ -184,7 +168,7 @@ def test_active_subscribers_and_mrr_per_month(pipeline) -> None:
     )
     actual = {
         (a, m, c): (int(n), mrr)
-        for a, m, c, n, mrr in _query(
+        for a, m, c, n, mrr in query(
             pipeline,
             """
         select account_id, date_month, currency_code, active_customers, mrr
@@ -194,12 +178,12 @@ def test_active_subscribers_and_mrr_per_month(pipeline) -> None:
         )
     }
     assert len(expected) > 12, "too little subscription data to test MRR"
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
 
 
 def test_mrr_movements_roll_forward(pipeline) -> None:
     """mrr = previous mrr + new + reactivation + expansion - contraction - churn, every month."""
-    broken = _query(
+    broken = query(
         pipeline,
         """
         select mrr_monthly_key, mrr, previous_mrr, net_new_mrr
@@ -223,7 +207,7 @@ def test_mrr_movements_per_month(pipeline) -> None:
     )
     actual = {
         (a, m, c): tuple(values)
-        for a, m, c, *values in _query(
+        for a, m, c, *values in query(
             pipeline,
             """
         select account_id, date_month, currency_code, new_mrr, reactivation_mrr,
@@ -237,7 +221,7 @@ def test_mrr_movements_per_month(pipeline) -> None:
     assert new > 0 and churned > 0
     assert expansion > 0, "no upgrade in the test data: expansion is not tested"
     assert contraction > 0, "no downgrade in the test data: contraction is not tested"
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
 
 
 def test_new_orders_command_prints_the_report(pipeline) -> None:
@@ -264,7 +248,7 @@ def test_new_orders_command_prints_the_report(pipeline) -> None:
     assert "New orders by month, last 3 months (account acct-1)" in proc.stdout
     assert "BRL" in proc.stdout and "Gross revenue" in proc.stdout
     # the printed BRL total equals the mart's
-    (gross,) = _query(
+    (gross,) = query(
         pipeline,
         """
         with last_months as (

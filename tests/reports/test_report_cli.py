@@ -21,6 +21,7 @@ import pytest
 from hotmart_reports.catalog import NEW_ORDERS
 from hotmart_reports.marts import DIMENSIONS, Scope, unknown_value_message
 from hotmart_reports.report import Options, Result, render
+from tests.reports.compare import query
 
 MART = "hotmart.hotmart__new_orders"
 
@@ -33,11 +34,6 @@ def _report(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         text=True,
         check=False,
     )
-
-
-def _query(pipeline, sql: str) -> list[tuple]:
-    with pipeline.connect() as conn:
-        return conn.execute(sql).fetchall()
 
 
 def _free_port() -> int:
@@ -105,7 +101,7 @@ def _listing(pipeline, column: str, where: str = "true") -> str:
     """The existing values as the error lists them: the first ten, then how many more."""
     values = [
         str(v)
-        for (v,) in _query(
+        for (v,) in query(
             pipeline, f"select distinct {column} from {MART} where {where} order by 1"
         )
     ]
@@ -116,7 +112,7 @@ def _listing(pipeline, column: str, where: str = "true") -> str:
 @pytest.mark.e2e
 def test_unknown_filter_values_are_errors(pipeline) -> None:
     """Each unknown value: one line naming it and listing the values the mart holds."""
-    (other_accounts_product,) = _query(
+    (other_accounts_product,) = query(
         pipeline,
         f"""
         select min(product_id) from {MART} where account_id = 'acct-2'
@@ -152,7 +148,7 @@ def test_unknown_filter_values_are_errors(pipeline) -> None:
 @pytest.mark.e2e
 def test_a_known_filter_without_orders_in_the_window_prints_zeros(pipeline) -> None:
     """A source that exists but sold nothing in the last month is a zero, not an error."""
-    account, source, month = _query(
+    account, source, month = query(
         pipeline,
         f"""
         with months as (select * from {MART} where period_type = 'month')

@@ -25,6 +25,7 @@ from decimal import Decimal
 import pytest
 
 from tests.reports import ground_truth as gt
+from tests.reports.compare import diff, query
 
 pytestmark = pytest.mark.e2e
 
@@ -35,23 +36,6 @@ UNIT_TESTS = {
     "instalment_plans_are_not_recurring",
     "refund_gap_is_marked_and_instalment_plans_have_no_mrr",
 }
-
-
-def _query(pipeline, sql: str) -> list[tuple]:
-    with pipeline.connect() as conn:
-        return conn.execute(sql).fetchall()
-
-
-def _diff(expected: dict, actual: dict, limit: int = 15) -> str:
-    keys = sorted(set(expected) | set(actual), key=str)
-    lines = [
-        f"{k}: expected {expected.get(k)}, mart {actual.get(k)}"
-        for k in keys
-        if expected.get(k) != actual.get(k)
-    ]
-    return "\n".join(lines[:limit]) + (
-        f"\n... {len(lines) - limit} more" if len(lines) > limit else ""
-    )
 
 
 def _entities(pipeline) -> tuple[dict, dict, dict]:
@@ -75,7 +59,7 @@ def test_cohorts_equal_the_ground_truth(pipeline) -> None:
     expected = gt.cohorts(pipeline.entity("sales"))
     actual = {
         (a, m, c, int(since)): (int(size), int(kept), int(orders), net, cumulative)
-        for a, m, c, since, size, kept, orders, net, cumulative in _query(
+        for a, m, c, since, size, kept, orders, net, cumulative in query(
             pipeline,
             """
         select account_id, cohort_month, currency_code, months_since_first_purchase,
@@ -86,7 +70,7 @@ def test_cohorts_equal_the_ground_truth(pipeline) -> None:
         )
     }
     assert sum(v[1] for k, v in expected.items() if k[3] > 0) > 0, "nobody came back"
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
 
 
 def test_instalment_plans_carry_no_mrr(pipeline) -> None:
@@ -99,7 +83,7 @@ def test_instalment_plans_carry_no_mrr(pipeline) -> None:
     }
     assert kinds == {"SUBSCRIPTION", "SMART_INSTALLMENT", "SMART_RECOVERY"}, kinds
     flagged = set(
-        _query(
+        query(
             pipeline,
             """
         select account_id, subscriber_code from hotmart.hotmart__subscriptions
@@ -115,7 +99,7 @@ def test_instalment_plans_carry_no_mrr(pipeline) -> None:
     assert gt.monthly_mrr(sales, subscriptions, as_subscriptions) != gt.monthly_mrr(
         sales, subscriptions, transactions
     ), "no instalment plan has MRR months: the exclusion is not tested"
-    in_mrr = _query(
+    in_mrr = query(
         pipeline,
         """
         select count(*) from hotmart_staging.int_hotmart__subscription_months as m
@@ -142,7 +126,7 @@ def test_instalments_stay_in_the_revenue_reports(pipeline) -> None:
                     expected[(account, t["billing_type"])] = (n + 1, total + gt.amount(p["price"]))
     actual = {
         (a, b): (int(n), gross)
-        for a, b, n, gross in _query(
+        for a, b, n, gross in query(
             pipeline,
             """
         select account_id, billing_type, count(*), sum(gross_amount)
@@ -152,8 +136,8 @@ def test_instalments_stay_in_the_revenue_reports(pipeline) -> None:
     """,
         )
     }
-    assert expected and actual == expected, _diff(expected, actual)
-    missing = _query(
+    assert expected and actual == expected, diff(expected, actual)
+    missing = query(
         pipeline,
         """
         select o.order_key from hotmart.hotmart__orders as o
@@ -174,7 +158,7 @@ def test_churn_split_per_month(pipeline) -> None:
     assert expected != status_only, "no churn left by a refund: the rule is not tested"
     actual = {
         (a, m, c): (vol, invol, int(nvol), int(ninvol))
-        for a, m, c, vol, invol, nvol, ninvol in _query(
+        for a, m, c, vol, invol, nvol, ninvol in query(
             pipeline,
             """
         select account_id, date_month, currency_code, voluntary_churned_mrr,
@@ -185,7 +169,7 @@ def test_churn_split_per_month(pipeline) -> None:
     """,
         )
     }
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
 
 
 def test_churn_type_per_subscription(pipeline) -> None:
@@ -198,9 +182,9 @@ def test_churn_type_per_subscription(pipeline) -> None:
     assert {expected[k] for k in refunded} == {"voluntary"}
     actual = {
         (a, code): churn_type
-        for a, code, churn_type in _query(
+        for a, code, churn_type in query(
             pipeline,
             "select account_id, subscriber_code, churn_type from hotmart.hotmart__subscriptions",
         )
     }
-    assert actual == expected, _diff(expected, actual)
+    assert actual == expected, diff(expected, actual)
