@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.reports.test_report_cli import _query, _report
+from tests.reports.compare import query
+from tests.reports.test_report_cli import _report
 
 SCHEMA = "hotmart"
 
@@ -184,7 +185,7 @@ def _product(pipeline) -> int:
     """The product of acct-1 with the fewest months of orders in the last 36: its refunds
     report has months without any order."""
     mart = f"{SCHEMA}.hotmart__refunds"
-    ((product,),) = _query(
+    ((product,),) = query(
         pipeline,
         f"""
         select product_id from {mart} where account_id = 'acct-1'
@@ -228,7 +229,7 @@ def _expected(pipeline, case: Case) -> tuple[list[tuple], list[tuple], list[str]
     mart = f"{SCHEMA}.{case.mart}"
     if not case.period_column:
         order = "currency_code, lifetime_value desc, customer_key"
-        rows = _query(pipeline, f"select {case.select} from {mart} where {where} order by {order}")
+        rows = query(pipeline, f"select {case.select} from {mart} where {where} order by {order}")
         return [tuple(map(_plain, row)) for row in rows], [], []
     column, step = case.period_column, f"interval '1 {case.period}'"
     latest = f"(select max({column}) from {mart} where {case.period_where})"
@@ -237,16 +238,16 @@ def _expected(pipeline, case: Case) -> tuple[list[tuple], list[tuple], list[str]
         f"and {column} > {latest} - {case.last} * {step}"
     )
     keys = ", ".join(str(n) for n in range(2, case.keys + 2))
-    rows = _query(
+    rows = query(
         pipeline,
         f"select {column}, {case.select} {selected} group by 1, {keys} order by 1, {keys}",
     )
     totals = (
-        _query(pipeline, f"select null::date, {case.select} {selected} group by {keys}")
+        query(pipeline, f"select null::date, {case.select} {selected} group by {keys}")
         if case.totals
         else []
     )
-    periods = _query(
+    periods = query(
         pipeline,
         f"select generate_series({latest} - {case.last - 1} * {step}, {latest}, {step})::date",
     )
@@ -371,7 +372,7 @@ def _header(table: list[str]) -> str:
 def test_unknown_values_are_one_line_errors(pipeline, case: Case) -> None:
     mart = f"{SCHEMA}.{case.mart}"
     currencies = ", ".join(
-        c for (c,) in _query(pipeline, f"select distinct currency_code from {mart} order by 1")
+        c for (c,) in query(pipeline, f"select distinct currency_code from {mart} order by 1")
     )
     cases = {
         "--account": ("acct-9", f"no account 'acct-9' in {mart}; accounts: acct-1, acct-2"),
