@@ -52,6 +52,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from hotmart_pipeline import engine
+
 #: The Meltano project this runs in: Meltano tells its plugins, a shell runs it from there.
 PROJECT_ROOT = Path(os.environ.get("MELTANO_PROJECT_ROOT") or Path.cwd()).resolve()
 DEFAULT_HOME = PROJECT_ROOT / ".local" / "postgres"
@@ -456,12 +458,43 @@ def describe(env: Mapping[str, str]) -> str:
     return f"postgresql://{user}@{host}:{port}/{db}"
 
 
+def duckdb_main(command: str) -> int:
+    """The same commands for a DuckDB file (the Meltano environment ``duckdb``): there is no
+    server, so ``start`` only makes the file's folder (target-duckdb creates the file, not
+    its folder) and says where the data goes."""
+    path = engine.duckdb_path()
+    if command == "start":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = "exists" if path.exists() else "is created by the first load"
+        print(f"DuckDB warehouse: {path} ({state}; no server to start).")
+    elif command == "stop":
+        print(f"DuckDB warehouse: {path} (no server to stop).")
+    elif command == "status":
+        if not path.exists():
+            print(f"no DuckDB file yet at {path}")
+            return 3
+        print(f"DuckDB file: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    else:  # url, env
+        print(
+            f"{engine.DUCKDB_PATH_VARIABLE}={shlex.quote(str(path))}"
+            if command == "env"
+            else f"duckdb:///{path}"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: start|stop|status|url|env. Prints no password, ever."""
     parser = argparse.ArgumentParser(prog="hotmart-warehouse", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status", "url", "env"])
     parser.add_argument("--home", type=Path, default=None, help="embedded server folder")
     args = parser.parse_args(argv)
+    try:
+        if engine.engine() == engine.DUCKDB:
+            return duckdb_main(args.command)
+    except engine.EngineError as exc:
+        print(f"warehouse: {exc}", file=sys.stderr)
+        return 2
     server = project_warehouse(args.home)
     try:
         configured = configured_environment()

@@ -44,7 +44,11 @@ def _plugins() -> list[dict]:
 
 
 #: The project's own commands, run from the project's virtualenv (no pip_url, no install).
-PROJECT_COMMANDS = {"warehouse": "hotmart-warehouse", "hotmart-report": "hotmart-report"}
+PROJECT_COMMANDS = {
+    "warehouse": "hotmart-warehouse",
+    "hotmart-report": "hotmart-report",
+    "target-warehouse": "hotmart-load",
+}
 
 
 def test_every_plugin_is_defined_inline() -> None:
@@ -91,15 +95,31 @@ def test_tap_settings_and_kinds() -> None:
 def test_jobs_and_demo_plugin() -> None:
     jobs = {job["name"]: job["tasks"] for job in PROJECT["jobs"]}
     assert jobs["hotmart-sync"] == [
-        "warehouse:start tap-hotmart target-postgres dbt-postgres:build"
+        "warehouse:start tap-hotmart target-warehouse dbt-postgres:build"
     ]
     assert jobs["hotmart-demo"] == [
-        "warehouse:start tap-hotmart-demo target-postgres-demo dbt-postgres-demo:build"
+        "warehouse:start tap-hotmart-demo target-warehouse-demo dbt-postgres-demo:build"
     ]
     (demo_tap,) = [p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-hotmart-demo"]
     assert demo_tap["inherit_from"] == "tap-hotmart"
     assert {s["job"] for s in PROJECT["schedules"]} == {"hotmart-sync"}
     assert PROJECT["default_environment"] == "dev"
+
+
+def test_the_warehouse_loader_names_a_real_loader_per_engine() -> None:
+    """target-warehouse (the jobs' loader) hands over to a loader defined in this project, for
+    each engine; the environment `duckdb` selects DuckDB for the loader and dbt alike."""
+    loaders = {p["name"]: p for p in PROJECT["plugins"]["loaders"]}
+    for name, postgres, duckdb in [
+        ("target-warehouse", "target-postgres", "target-duckdb"),
+        ("target-warehouse-demo", "target-postgres-demo", "target-duckdb-demo"),
+    ]:
+        env = loaders[name]["env"]
+        assert env == {"HOTMART_POSTGRES_LOADER": postgres, "HOTMART_DUCKDB_LOADER": duckdb}
+        assert postgres in loaders and duckdb in loaders
+    (duckdb_env,) = [e for e in PROJECT["environments"] if e["name"] == "duckdb"]
+    assert duckdb_env["env"]["HOTMART_WAREHOUSE_ENGINE"] == "duckdb"
+    assert duckdb_env["env"]["DBT_TARGET"] == "duckdb"
 
 
 def test_tap_env_from_the_emulator_config() -> None:

@@ -102,7 +102,7 @@ def test_instalment_plans_carry_no_mrr(pipeline) -> None:
     in_mrr = query(
         pipeline,
         """
-        select count(*) from hotmart_staging.int_hotmart__subscription_months as m
+        select count(*) from hotmart_intermediate.int_hotmart__subscription_months as m
         join hotmart.hotmart__subscriptions as s using (subscription_key)
         where not s.is_recurring
     """,

@@ -26,16 +26,35 @@
         or {{ status }} in {{ hotmart_chargeback_statuses() }} as is_approved
 {%- endmacro %}
 
-{#- Latest version of each key: target-postgres upserts, but the same model must also work on
-    an append-only load, where every run adds a version of the row. -#}
-{% macro hotmart_latest(relation, key_columns) -%}
-    select *
-    from (
-        select distinct on ({{ key_columns | join(', ') }}) *
-        from {{ relation }}
-        order by {{ key_columns | join(', ') }}, _sdc_extracted_at desc nulls last,
-            _sdc_sequence desc nulls last
-    ) as latest_version
-    -- soft deletes (ACTIVATE_VERSION on FULL_TABLE streams): the row left the source
-    where _sdc_deleted_at is null
+{#- Money that went back to the buyer in full (refunded, charged back, or held in a dispute):
+    such an order keeps no net revenue and pays for no subscription period. -#}
+{% macro hotmart_returned_statuses() -%}
+    ('REFUNDED', 'CHARGEBACK', 'PROTESTED')
+{%- endmacro %}
+
+{#- A charge whose money stayed with the producer (a partial refund keeps most of it). -#}
+{% macro hotmart_kept_statuses() -%}
+    ('APPROVED', 'COMPLETE', 'PARTIALLY_REFUNDED')
+{%- endmacro %}
+
+{#- One status as an SQL literal, for the reports that count a single status. A name that is
+    not one of Hotmart's purchase statuses fails the build instead of counting nothing. -#}
+{% macro hotmart_status(name) -%}
+    {%- set known = ['APPROVED', 'COMPLETE', 'REFUNDED', 'PARTIALLY_REFUNDED', 'CHARGEBACK', 'PROTESTED',
+                     'NO_FUNDS', 'BLOCKED', 'CANCELLED', 'EXPIRED', 'WAITING_PAYMENT', 'PRINTED_BILLET',
+                     'UNDER_ANALISYS', 'PROCESSING_TRANSACTION', 'OVERDUE', 'STARTED', 'PRE_ORDER'] -%}
+    {%- if name not in known -%}
+        {{ exceptions.raise_compiler_error("hotmart_status: '" ~ name ~ "' is not a Hotmart purchase status (" ~ known | join(', ') ~ ")") }}
+    {%- endif -%}
+    '{{ name }}'
+{%- endmacro %}
+
+{#- Subscription statuses (a different list from the purchase statuses above). A subscription
+    ended by the buyer or the seller churned voluntarily; one Hotmart ended, or that stopped
+    paying, involuntarily (docs/reports.md, "MRR and churn"). -#}
+{% macro hotmart_active_subscription_statuses() %}('ACTIVE'){% endmacro %}
+{% macro hotmart_voluntary_cancel_statuses() %}('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER'){% endmacro %}
+{% macro hotmart_involuntary_end_statuses() %}('CANCELLED_BY_ADMIN', 'OVERDUE', 'DELAYED'){% endmacro %}
+{% macro hotmart_cancelled_subscription_statuses() -%}
+    ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER', 'CANCELLED_BY_ADMIN')
 {%- endmacro %}

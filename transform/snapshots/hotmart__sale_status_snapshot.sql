@@ -10,6 +10,6 @@
 ) }}
 
 select sale_key, account_id, transaction_id, status, order_at
-from {{ ref('stg_hotmart__sales') }}
+from {{ ref('int_hotmart__sales') }}
 
 {% endsnapshot %}

@@ -5,7 +5,7 @@
 with order_range as (
 
     select min(order_at) as first_order_at, max(order_at) as latest_order_at
-    from {{ ref('stg_hotmart__sales') }}
+    from {{ ref('int_hotmart__sales') }}
 
 ),
 
@@ -13,7 +13,7 @@ as_of as (
 
     select
         {% if var('hotmart_as_of') -%}
-        cast('{{ var("hotmart_as_of") }}' as timestamp) at time zone 'UTC'
+        {{ hotmart_utc("cast('" ~ var('hotmart_as_of') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
         {%- else -%}
         coalesce(latest_order_at, current_timestamp)
         {%- endif %}                                        as as_of_at,

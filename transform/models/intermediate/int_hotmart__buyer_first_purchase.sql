@@ -6,7 +6,7 @@
 with approved_orders as (
 
     select *
-    from {{ ref('stg_hotmart__sales') }}
+    from {{ ref('int_hotmart__sales') }}
     where is_approved and buyer_ucode is not null
 
 ),
@@ -25,7 +25,7 @@ ranked as (
 )
 
 select
-    account_id || ':' || buyer_ucode                    as customer_key,
+    {{ hotmart_key(['account_id', 'buyer_ucode']) }}    as customer_key,
     account_id,
     buyer_ucode,
     buyer_email,

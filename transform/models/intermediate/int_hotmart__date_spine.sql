@@ -15,10 +15,10 @@ with bounds as (
 )
 
 select
-    day::date                                           as date_day,
-    date_trunc('week', day)::date                       as date_week,
-    date_trunc('month', day)::date                      as date_month,
-    date_trunc('year', day)::date                       as date_year,
-    (day::date - bounds.first_day)                      as date_index
+    date_day,
+    cast({{ dbt.date_trunc('week', 'date_day') }} as date)      as date_week,
+    cast({{ dbt.date_trunc('month', 'date_day') }} as date)     as date_month,
+    cast({{ dbt.date_trunc('year', 'date_day') }} as date)      as date_year,
+    {{ dbt.datediff('bounds.first_day', 'date_day', 'day') }}   as date_index
 from bounds
-cross join lateral generate_series(bounds.first_day, bounds.last_day, interval '1 day') as day
+cross join {{ hotmart_date_series('bounds.first_day', 'bounds.last_day', 'date_day') }}

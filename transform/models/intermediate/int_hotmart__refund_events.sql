@@ -9,7 +9,7 @@
 with refunded_sales as (
 
     select sale_key, status, order_at
-    from {{ ref('stg_hotmart__sales') }}
+    from {{ ref('int_hotmart__sales') }}
     where is_refunded or is_chargeback
 
 ),
@@ -27,9 +27,8 @@ status_versions as (
     select
         sale_key,
         status,
-        -- dbt writes snapshot times as the server's local wall-clock time
-        dbt_valid_from at time zone current_setting('TimeZone')  as valid_from,
-        min(dbt_valid_from) over (partition by sale_key) at time zone current_setting('TimeZone')
+                {{ hotmart_snapshot_instant('dbt_valid_from') }}         as valid_from,
+        {{ hotmart_snapshot_instant('min(dbt_valid_from) over (partition by sale_key)') }}
                                                                 as first_seen_at
     from {{ ref('hotmart__sale_status_snapshot') }}
 

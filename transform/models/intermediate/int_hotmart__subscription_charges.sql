@@ -33,7 +33,7 @@ with recurrences as (
                                                                     as amount,
         sales.buyer_ucode
     from {{ ref('stg_hotmart__subscription_transactions') }} as subscription_transactions
-    left join {{ ref('stg_hotmart__sales') }} as sales
+    left join {{ ref('int_hotmart__sales') }} as sales
         on sales.sale_key = subscription_transactions.sale_key
 
 ),
@@ -43,7 +43,7 @@ billing_types as (
     select
         subscription_key,
         coalesce(
-            max(billing_type) filter (where billing_type in {{ hotmart_instalment_billing_types() }}),
+            max(case when billing_type in {{ hotmart_instalment_billing_types() }} then billing_type end),
             max(billing_type)
         )                                                                   as billing_type
     from {{ ref('stg_hotmart__subscription_transactions') }}
@@ -70,12 +70,11 @@ select
     recurrences.status in {{ hotmart_paid_statuses() }}
         or recurrences.status in {{ hotmart_refunded_statuses() }}
         or recurrences.status in {{ hotmart_chargeback_statuses() }}   as is_approved,
-    recurrences.status in ('APPROVED', 'COMPLETE', 'PARTIALLY_REFUNDED') as keeps_period,
-    recurrences.charge_at
-        + make_interval(days => subscriptions.plan_period_days + {{ var('hotmart_mrr_grace_days') }})
+    recurrences.status in {{ hotmart_kept_statuses() }} as keeps_period,
+    {{ dbt.dateadd('day', 'subscriptions.plan_period_days + ' ~ var('hotmart_mrr_grace_days'), 'recurrences.charge_at') }}
                                                                     as covered_until,
     -- the charge normalised to 30 days (7 → ×30/7, 90 → ÷3, 360 → ÷12), rounded to the cent
-    round(recurrences.amount * 30 / nullif(subscriptions.plan_period_days, 0), 2)
+    {{ hotmart_divide('recurrences.amount * 30', 'subscriptions.plan_period_days', 2) }}
                                                                     as monthly_amount
 from recurrences
 join {{ ref('stg_hotmart__subscriptions') }} as subscriptions

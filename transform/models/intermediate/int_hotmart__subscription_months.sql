@@ -17,7 +17,7 @@
 
 with as_of as (
 
-    select as_of_at, date_trunc('month', as_of_date)::date as as_of_month
+    select as_of_at, cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as as_of_month
     from {{ ref('int_hotmart__as_of') }}
 
 ),
@@ -48,7 +48,7 @@ subscription_bounds as (
     select
         subscription_key,
         min({{ hotmart_local_trunc('month', 'charge_at') }})                   as first_month,
-        (max({{ hotmart_local_trunc('month', 'covered_until') }}) + interval '1 month')::date
+        cast({{ dbt.dateadd('month', 1, 'max(' ~ hotmart_local_trunc('month', 'covered_until') ~ ')') }} as date)
                                                                                 as last_month
     from kept_charges
     group by 1
@@ -68,7 +68,7 @@ subscription_month_grid as (
         subscription_bounds.subscription_key,
         months.date_month,
         least(
-            {{ hotmart_local_midnight("months.date_month + interval '1 month'") }},
+            {{ hotmart_local_midnight(dbt.dateadd('month', 1, 'months.date_month')) }},
             as_of.as_of_at
         )                                                                       as measured_at
     from subscription_bounds
@@ -79,20 +79,27 @@ subscription_month_grid as (
 
 ),
 
-covering_charge as (
+covering_charges as (
 
-    select distinct on (grid.subscription_key, grid.date_month)
+    select
         grid.subscription_key,
         grid.date_month,
         kept_charges.sale_key,
         kept_charges.monthly_amount,
-        kept_charges.currency_code
+        kept_charges.currency_code,
+        kept_charges.charge_at
     from subscription_month_grid as grid
     join kept_charges
         on kept_charges.subscription_key = grid.subscription_key
         and kept_charges.charge_at < grid.measured_at
         and kept_charges.covered_until > grid.measured_at
-    order by grid.subscription_key, grid.date_month, kept_charges.charge_at desc
+
+),
+
+covering_charge as (
+
+    -- the latest charge covering the month's measuring instant
+    {{ hotmart_first_row('covering_charges', ['subscription_key', 'date_month'], ['charge_at desc']) }}
 
 ),
 
@@ -111,14 +118,13 @@ refund_gaps as (
 
 subscription_currency as (
 
-    select distinct on (subscription_key) subscription_key, currency_code
-    from kept_charges
-    order by subscription_key, charge_at desc
+    -- the currency of the latest kept charge
+    {{ hotmart_first_row('kept_charges', ['subscription_key'], ['charge_at desc']) }}
 
 )
 
 select
-    grid.subscription_key || ':' || grid.date_month                         as subscription_month_key,
+    {{ hotmart_key(['grid.subscription_key', 'grid.date_month']) }}         as subscription_month_key,
     grid.subscription_key,
     subscriptions.account_id,
     subscriptions.subscriber_code,

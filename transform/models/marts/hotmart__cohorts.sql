@@ -36,9 +36,8 @@ cohort_grid as (
     select
         cohort_sizes.*,
         months.date_month,
-        ((extract(year from months.date_month) - extract(year from cohort_sizes.first_order_month)) * 12
-          + extract(month from months.date_month) - extract(month from cohort_sizes.first_order_month)
-        )::integer                                                          as months_since_first_purchase
+        cast({{ dbt.datediff('cohort_sizes.first_order_month', 'months.date_month', 'month') }}
+            as {{ dbt.type_int() }})                                        as months_since_first_purchase
     from cohort_sizes
     join months
         on months.date_month >= cohort_sizes.first_order_month
@@ -54,8 +53,7 @@ cohort_activity as (
         orders.order_month                                                  as date_month,
         count(distinct customers.buyer_ucode)                               as customers_retained,
         count(*)                                                            as orders_count,
-        coalesce(sum(orders.net_revenue_amount)
-            filter (where orders.currency_code = customers.currency_code), 0) as net_revenue_amount
+        coalesce(sum(case when orders.currency_code = customers.currency_code then orders.net_revenue_amount end), 0) as net_revenue_amount
     from customers
     join {{ ref('hotmart__orders') }} as orders
         on orders.account_id = customers.account_id
@@ -84,19 +82,24 @@ filled as (
         and cohort_activity.currency_code = cohort_grid.currency_code
         and cohort_activity.date_month = cohort_grid.date_month
 
+),
+
+cumulative as (
+
+    select
+        *,
+        sum(net_revenue_amount) over (
+            partition by account_id, cohort_month, currency_code
+            order by months_since_first_purchase
+        )                                                                   as cumulative_net_revenue
+    from filled
+
 )
 
 select
-    account_id || ':' || cohort_month || ':' || currency_code || ':' || months_since_first_purchase
+    {{ hotmart_key(['account_id', 'cohort_month', 'currency_code', 'months_since_first_purchase']) }}
                                                                             as cohort_key,
     *,
-    round(customers_retained::numeric / cohort_customers, 4)                as retention_rate,
-    sum(net_revenue_amount) over (
-        partition by account_id, cohort_month, currency_code
-        order by months_since_first_purchase
-    )                                                                       as cumulative_net_revenue,
-    round(sum(net_revenue_amount) over (
-        partition by account_id, cohort_month, currency_code
-        order by months_since_first_purchase
-    ) / cohort_customers, 2)                                                as cumulative_revenue_per_customer
-from filled
+    {{ hotmart_divide('customers_retained', 'cohort_customers', 4) }}       as retention_rate,
+    {{ hotmart_divide('cumulative_net_revenue', 'cohort_customers', 2) }}   as cumulative_revenue_per_customer
+from cumulative

@@ -23,17 +23,17 @@ totals as (
         orders.account_id,
         orders.buyer_ucode,
         count(*)                                                            as orders_count,
-        count(*) filter (where orders.order_kind <> 'subscription_renewal') as purchases_count,
-        count(*) filter (where orders.order_kind = 'subscription_renewal')  as renewals_count,
+        count(case when orders.order_kind <> 'subscription_renewal' then 1 end) as purchases_count,
+        count(case when orders.order_kind = 'subscription_renewal' then 1 end)  as renewals_count,
         count(distinct orders.product_id)                                   as products_count,
-        count(*) filter (where orders.is_refunded)                          as refunded_orders,
-        count(*) filter (where orders.is_chargeback)                        as chargeback_orders,
-        count(*) filter (where orders.currency_code
-            <> first_purchase.first_order_currency_code)                    as orders_in_other_currencies,
-        sum(orders.gross_amount) filter (where orders.currency_code
-            = first_purchase.first_order_currency_code)                     as gross_amount,
-        sum(orders.net_revenue_amount) filter (where orders.currency_code
-            = first_purchase.first_order_currency_code)                     as net_revenue_amount,
+        count(case when orders.is_refunded then 1 end)                          as refunded_orders,
+        count(case when orders.is_chargeback then 1 end)                        as chargeback_orders,
+        count(case when orders.currency_code
+            <> first_purchase.first_order_currency_code then 1 end)                    as orders_in_other_currencies,
+        sum(case when orders.currency_code
+            = first_purchase.first_order_currency_code then orders.gross_amount end)                     as gross_amount,
+        sum(case when orders.currency_code
+            = first_purchase.first_order_currency_code then orders.net_revenue_amount end)                     as net_revenue_amount,
         max(orders.order_at)                                                as last_order_at
     from orders
     join first_purchase

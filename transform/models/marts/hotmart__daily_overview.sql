@@ -16,11 +16,9 @@ sales_by_day as (
         account_id, currency_code, approved_date as date_day,
         count(*)                                                        as sales_count,
         sum(gross_amount)                                               as sales_amount,
-        count(*) filter (where order_kind = 'subscription_renewal')     as renewals_count,
-        coalesce(sum(hotmart_fee_amount)
-            filter (where hotmart_fee_currency_code = currency_code), 0) as fees_amount,
-        coalesce(sum(producer_net_amount)
-            filter (where commission_currency_code = currency_code), 0)  as producer_commission_amount
+        count(case when order_kind = 'subscription_renewal' then 1 end)     as renewals_count,
+        coalesce(sum(case when hotmart_fee_currency_code = currency_code then hotmart_fee_amount end), 0) as fees_amount,
+        coalesce(sum(case when commission_currency_code = currency_code then producer_net_amount end), 0)  as producer_commission_amount
     from orders
     where is_approved
     group by 1, 2, 3
@@ -31,13 +29,13 @@ refunds_by_day as (
 
     select
         account_id, currency_code, refund_event_date as date_day,
-        count(*) filter (where status = 'REFUNDED')                     as refunds_count,
-        coalesce(sum(gross_amount) filter (where status = 'REFUNDED'), 0)
+        count(case when status = {{ hotmart_status('REFUNDED') }} then 1 end)                     as refunds_count,
+        coalesce(sum(case when status = {{ hotmart_status('REFUNDED') }} then gross_amount end), 0)
                                                                         as refunds_amount,
-        count(*) filter (where status = 'PARTIALLY_REFUNDED')           as partial_refunds_count,
-        count(*) filter (where is_chargeback)                           as chargebacks_count,
-        count(*) filter (where status = 'PROTESTED')                    as disputes_count,
-        coalesce(sum(gross_amount) filter (where is_chargeback), 0)     as chargebacks_amount
+        count(case when status = {{ hotmart_status('PARTIALLY_REFUNDED') }} then 1 end)           as partial_refunds_count,
+        count(case when is_chargeback then 1 end)                           as chargebacks_count,
+        count(case when status = {{ hotmart_status('PROTESTED') }} then 1 end)                    as disputes_count,
+        coalesce(sum(case when is_chargeback then gross_amount end), 0)     as chargebacks_amount
     from orders
     where is_refunded or is_chargeback
     group by 1, 2, 3
@@ -115,7 +113,7 @@ with_net as (
 )
 
 select
-    account_id || ':' || date_day || ':' || currency_code           as daily_overview_key,
+    {{ hotmart_key(['account_id', 'date_day', 'currency_code']) }}  as daily_overview_key,
     *,
     {% for column in ['sales_count', 'sales_amount', 'refunds_count', 'refunds_amount',
                       'chargebacks_count', 'chargebacks_amount', 'failed_payments_count',

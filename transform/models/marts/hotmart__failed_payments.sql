@@ -25,8 +25,7 @@ failed_attempts as (
         and later.product_id = failed.product_id
         and later.is_approved
         and later.order_at > failed.order_at
-        and later.order_at <= failed.order_at
-            + make_interval(days => {{ var('hotmart_recovery_window_days') }})
+        and later.order_at <= {{ dbt.dateadd('day', var('hotmart_recovery_window_days'), 'failed.order_at') }}
     where failed.is_failed
     group by failed.order_key
 
@@ -40,18 +39,18 @@ by_month as (
         coalesce(orders.payment_type, '(unknown)')                          as payment_type,
         orders.currency_code,
         count(*)                                                            as attempts,
-        count(*) filter (where orders.is_approved)                          as paid_attempts,
-        count(*) filter (where orders.is_pending)                           as pending_attempts,
-        count(*) filter (where orders.is_failed)                            as failed_attempts,
-        count(*) filter (where orders.status = 'NO_FUNDS')                  as failed_no_funds,
-        count(*) filter (where orders.status = 'CANCELLED')                 as failed_cancelled,
-        count(*) filter (where orders.status = 'BLOCKED')                   as failed_blocked,
-        count(*) filter (where orders.status = 'EXPIRED')                   as failed_expired,
-        count(distinct orders.buyer_ucode) filter (where orders.is_failed)  as failed_buyers,
-        coalesce(sum(orders.gross_amount) filter (where orders.is_failed), 0)
+        count(case when orders.is_approved then 1 end)                          as paid_attempts,
+        count(case when orders.is_pending then 1 end)                           as pending_attempts,
+        count(case when orders.is_failed then 1 end)                            as failed_attempts,
+        count(case when orders.status = {{ hotmart_status('NO_FUNDS') }} then 1 end)                  as failed_no_funds,
+        count(case when orders.status = {{ hotmart_status('CANCELLED') }} then 1 end)                 as failed_cancelled,
+        count(case when orders.status = {{ hotmart_status('BLOCKED') }} then 1 end)                   as failed_blocked,
+        count(case when orders.status = {{ hotmart_status('EXPIRED') }} then 1 end)                   as failed_expired,
+        count(distinct case when orders.is_failed then orders.buyer_ucode end)  as failed_buyers,
+        coalesce(sum(case when orders.is_failed then orders.gross_amount end), 0)
                                                                             as failed_amount,
-        count(*) filter (where failed_attempts.is_recovered)                as recovered_attempts,
-        coalesce(sum(orders.gross_amount) filter (where failed_attempts.is_recovered), 0)
+        count(case when failed_attempts.is_recovered then 1 end)                as recovered_attempts,
+        coalesce(sum(case when failed_attempts.is_recovered then orders.gross_amount end), 0)
                                                                             as recovered_amount
     from orders
     left join failed_attempts
@@ -61,11 +60,11 @@ by_month as (
 )
 
 select
-    account_id || ':' || order_month || ':' || payment_type || ':' || currency_code
+    {{ hotmart_key(['account_id', 'order_month', 'payment_type', 'currency_code']) }}
                                                                             as failed_payments_key,
     *,
-    round(recovered_attempts::numeric / nullif(failed_attempts, 0), 4)      as recovery_rate,
+    {{ hotmart_divide('recovered_attempts', 'failed_attempts', 4) }}        as recovery_rate,
     -- paid ÷ settled attempts (pending ones are not decided yet)
-    round(paid_attempts::numeric / nullif(attempts - pending_attempts, 0), 4)
+    {{ hotmart_divide('paid_attempts', 'attempts - pending_attempts', 4) }}
                                                                             as payment_conversion_rate
 from by_month

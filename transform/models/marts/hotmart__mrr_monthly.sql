@@ -43,7 +43,7 @@ movements as (
         end                                                                     as movement,
         case
             when lost_to_refund then 'voluntary'
-            when subscription_status in ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER')
+            when subscription_status in {{ hotmart_voluntary_cancel_statuses() }}
                 then 'voluntary'
             else 'involuntary'
         end                                                                     as churn_type
@@ -77,10 +77,10 @@ customers_by_month as (
 
     select
         account_id, currency_code, date_month,
-        count(*) filter (where is_active)                                       as active_customers,
-        count(*) filter (where was_active)                                      as customers_at_start,
-        count(*) filter (where was_active and not is_active)                    as churned_customers,
-        count(*) filter (where is_active and not was_active)                    as new_or_returning_customers
+        count(case when is_active then 1 end)                                       as active_customers,
+        count(case when was_active then 1 end)                                      as customers_at_start,
+        count(case when was_active and not is_active then 1 end)                    as churned_customers,
+        count(case when is_active and not was_active then 1 end)                    as new_or_returning_customers
     from customer_flow
     group by 1, 2, 3
 
@@ -92,23 +92,19 @@ subscriptions_by_month as (
         account_id, currency_code, date_month,
         sum(mrr_amount)                                                         as mrr,
         sum(previous_mrr_amount)                                                as previous_mrr,
-        coalesce(sum(mrr_amount) filter (where movement = 'new'), 0)            as new_mrr,
-        coalesce(sum(mrr_amount) filter (where movement = 'reactivation'), 0)   as reactivation_mrr,
-        coalesce(sum(mrr_amount - previous_mrr_amount)
-            filter (where movement = 'expansion'), 0)                           as expansion_mrr,
-        coalesce(sum(previous_mrr_amount - mrr_amount)
-            filter (where movement = 'contraction'), 0)                         as contraction_mrr,
-        coalesce(sum(previous_mrr_amount) filter (where movement = 'churn'), 0) as churned_mrr,
-        coalesce(sum(previous_mrr_amount)
-            filter (where movement = 'churn' and churn_type = 'voluntary'), 0)  as voluntary_churned_mrr,
-        coalesce(sum(previous_mrr_amount)
-            filter (where movement = 'churn' and churn_type = 'involuntary'), 0) as involuntary_churned_mrr,
-        count(*) filter (where mrr_amount > 0)                                  as active_subscriptions,
-        count(*) filter (where movement = 'new')                                as new_subscriptions,
-        count(*) filter (where movement = 'reactivation')                       as reactivated_subscriptions,
-        count(*) filter (where movement = 'churn')                              as churned_subscriptions,
-        count(*) filter (where movement = 'churn' and churn_type = 'voluntary') as voluntary_churned_subscriptions,
-        count(*) filter (where movement = 'churn' and churn_type = 'involuntary')
+        coalesce(sum(case when movement = 'new' then mrr_amount end), 0)            as new_mrr,
+        coalesce(sum(case when movement = 'reactivation' then mrr_amount end), 0)   as reactivation_mrr,
+        coalesce(sum(case when movement = 'expansion' then mrr_amount - previous_mrr_amount end), 0)                           as expansion_mrr,
+        coalesce(sum(case when movement = 'contraction' then previous_mrr_amount - mrr_amount end), 0)                         as contraction_mrr,
+        coalesce(sum(case when movement = 'churn' then previous_mrr_amount end), 0) as churned_mrr,
+        coalesce(sum(case when movement = 'churn' and churn_type = 'voluntary' then previous_mrr_amount end), 0)  as voluntary_churned_mrr,
+        coalesce(sum(case when movement = 'churn' and churn_type = 'involuntary' then previous_mrr_amount end), 0) as involuntary_churned_mrr,
+        count(case when mrr_amount > 0 then 1 end)                                  as active_subscriptions,
+        count(case when movement = 'new' then 1 end)                                as new_subscriptions,
+        count(case when movement = 'reactivation' then 1 end)                       as reactivated_subscriptions,
+        count(case when movement = 'churn' then 1 end)                              as churned_subscriptions,
+        count(case when movement = 'churn' and churn_type = 'voluntary' then 1 end) as voluntary_churned_subscriptions,
+        count(case when movement = 'churn' and churn_type = 'involuntary' then 1 end)
                                                                                 as involuntary_churned_subscriptions,
         max(measured_at)                                                        as measured_at
     from movements
@@ -117,8 +113,8 @@ subscriptions_by_month as (
 )
 
 select
-    subscriptions_by_month.account_id || ':' || subscriptions_by_month.date_month || ':'
-        || subscriptions_by_month.currency_code                                 as mrr_monthly_key,
+    {{ hotmart_key(['subscriptions_by_month.account_id', 'subscriptions_by_month.date_month',
+                    'subscriptions_by_month.currency_code']) }}                 as mrr_monthly_key,
     subscriptions_by_month.*,
     subscriptions_by_month.new_mrr + subscriptions_by_month.reactivation_mrr
         + subscriptions_by_month.expansion_mrr - subscriptions_by_month.contraction_mrr
@@ -128,10 +124,10 @@ select
     customers_by_month.customers_at_start,
     customers_by_month.churned_customers,
     customers_by_month.new_or_returning_customers,
-    round(subscriptions_by_month.mrr / nullif(customers_by_month.active_customers, 0), 2)
+    {{ hotmart_divide('subscriptions_by_month.mrr', 'customers_by_month.active_customers', 2) }}
                                                                                 as arpa,
-    round(customers_by_month.churned_customers::numeric
-        / nullif(customers_by_month.customers_at_start, 0), 4)                  as customer_churn_rate
+    {{ hotmart_divide('customers_by_month.churned_customers', 'customers_by_month.customers_at_start', 4) }}
+                                                                                as customer_churn_rate
 from subscriptions_by_month
 join customers_by_month
     on customers_by_month.account_id = subscriptions_by_month.account_id

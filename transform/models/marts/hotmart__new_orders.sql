@@ -38,14 +38,13 @@ by_period as (
         source,
         currency_code,
         count(*)                                                    as new_orders,
-        count(*) filter (where is_first_purchase)                   as new_buyers,
-        count(*) filter (where is_first_purchase)                   as first_time_orders,
-        count(*) filter (where not is_first_purchase)               as returning_orders,
+        count(case when is_first_purchase then 1 end)                   as new_buyers,
+        count(case when not is_first_purchase then 1 end)               as returning_orders,
         count(distinct buyer_ucode)                                 as buyers,
         sum(gross_amount)                                           as gross_revenue,
-        coalesce(sum(gross_amount) filter (where is_first_purchase), 0)
+        coalesce(sum(case when is_first_purchase then gross_amount end), 0)
                                                                     as first_time_gross_revenue,
-        coalesce(sum(gross_amount) filter (where not is_first_purchase), 0)
+        coalesce(sum(case when not is_first_purchase then gross_amount end), 0)
                                                                     as returning_gross_revenue
     from new_orders
     group by {{ column }}, account_id, product_id, source, currency_code
@@ -55,8 +54,8 @@ by_period as (
 )
 
 select
-    account_id || ':' || period_type || ':' || period_start || ':' || product_id || ':'
-        || source || ':' || currency_code                           as new_orders_key,
+    {{ hotmart_key(['account_id', 'period_type', 'period_start', 'product_id', 'source', 'currency_code']) }}
+                                                                    as new_orders_key,
     *,
-    round(gross_revenue / nullif(new_orders, 0), 2)                 as average_order_value
+    {{ hotmart_divide('gross_revenue', 'new_orders', 2) }}          as average_order_value
 from by_period

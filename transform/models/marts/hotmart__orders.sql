@@ -8,7 +8,7 @@
 
 with sales as (
 
-    select * from {{ ref('stg_hotmart__sales') }}
+    select * from {{ ref('int_hotmart__sales') }}
 
 ),
 
@@ -88,7 +88,7 @@ orders as (
         -- charged back (PROTESTED counts as lost while disputed); partial refunds keep the
         -- gross because Hotmart does not say how much was returned
         case
-            when sales.is_approved and sales.status not in ('REFUNDED', 'CHARGEBACK', 'PROTESTED')
+            when sales.is_approved and sales.status not in {{ hotmart_returned_statuses() }}
                 then sales.gross_amount
             else 0
         end                                                             as net_revenue_amount,
@@ -110,11 +110,11 @@ orders as (
     cross join {{ ref('int_hotmart__as_of') }} as as_of
     left join buyer_sequence
         on buyer_sequence.sale_key = sales.sale_key
-    left join {{ ref('stg_hotmart__sale_commissions') }} as commissions
+    left join {{ ref('int_hotmart__sale_commissions') }} as commissions
         on commissions.sale_key = sales.sale_key
     left join {{ ref('stg_hotmart__sale_price_details') }} as price_details
         on price_details.sale_key = sales.sale_key
-    left join {{ ref('stg_hotmart__sale_participants') }} as participants
+    left join {{ ref('int_hotmart__sale_participants') }} as participants
         on participants.sale_key = sales.sale_key
     left join {{ ref('stg_hotmart__products') }} as products
         on products.account_id = sales.account_id

@@ -21,32 +21,36 @@ by_order_month as (
         currency_code,
         count(*)                                                            as approved_orders,
         sum(gross_amount)                                                   as approved_amount,
-        count(*) filter (where status = 'REFUNDED')                         as refunded_orders,
-        count(*) filter (where status = 'PARTIALLY_REFUNDED')               as partially_refunded_orders,
-        count(*) filter (where status = 'CHARGEBACK')                       as chargeback_orders,
-        count(*) filter (where status = 'PROTESTED')                        as disputed_orders,
-        coalesce(sum(gross_amount) filter (where status = 'REFUNDED'), 0)   as refunded_amount,
-        coalesce(sum(gross_amount) filter (where status = 'PARTIALLY_REFUNDED'), 0)
+        count(case when status = {{ hotmart_status('REFUNDED') }} then 1 end)                         as refunded_orders,
+        count(case when status = {{ hotmart_status('PARTIALLY_REFUNDED') }} then 1 end)               as partially_refunded_orders,
+        count(case when status = {{ hotmart_status('CHARGEBACK') }} then 1 end)                       as chargeback_orders,
+        count(case when status = {{ hotmart_status('PROTESTED') }} then 1 end)                        as disputed_orders,
+        coalesce(sum(case when status = {{ hotmart_status('REFUNDED') }} then gross_amount end), 0)   as refunded_amount,
+        coalesce(sum(case when status = {{ hotmart_status('PARTIALLY_REFUNDED') }} then gross_amount end), 0)
                                                                             as partially_refunded_gross_amount,
-        coalesce(sum(gross_amount) filter (where is_chargeback), 0)         as chargeback_amount,
-        count(*) filter (where refund_date_basis = 'event_date')            as dated_by_event,
-        count(*) filter (where refund_date_basis = 'first_observed')        as dated_by_first_observation,
-        count(*) filter (where refund_date_basis = 'order_date')            as dated_by_order_date,
-        round(avg(extract(epoch from refund_event_at - coalesce(approved_at, order_at)) / 86400)
-            filter (where is_refunded and refund_date_basis = 'event_date'), 1)
-                                                                            as avg_days_to_refund_known,
-        count(*) filter (where is_within_warranty)                          as orders_within_warranty
+        coalesce(sum(case when is_chargeback then gross_amount end), 0)         as chargeback_amount,
+        count(case when refund_date_basis = 'event_date' then 1 end)            as dated_by_event,
+        count(case when refund_date_basis = 'first_observed' then 1 end)        as dated_by_first_observation,
+        count(case when refund_date_basis = 'order_date' then 1 end)            as dated_by_order_date,
+        -- exact: microseconds summed as integers, divided once
+        {{ hotmart_divide(
+            "sum(case when is_refunded and refund_date_basis = 'event_date' then "
+                ~ hotmart_duration_us('coalesce(approved_at, order_at)', 'refund_event_at') ~ " end)",
+            "count(case when is_refunded and refund_date_basis = 'event_date' then 1 end) * 86400000000",
+            1
+        ) }}                                                                as avg_days_to_refund_known,
+        count(case when is_within_warranty then 1 end)                          as orders_within_warranty
     from approved_orders
     group by account_id, order_month, product_id, currency_code
 
 )
 
 select
-    account_id || ':' || order_month || ':' || product_id || ':' || currency_code
+    {{ hotmart_key(['account_id', 'order_month', 'product_id', 'currency_code']) }}
                                                                             as refunds_key,
     *,
-    round((refunded_orders + partially_refunded_orders)::numeric / approved_orders, 4)
+    {{ hotmart_divide('refunded_orders + partially_refunded_orders', 'approved_orders', 4) }}
                                                                             as refund_rate,
-    round((chargeback_orders + disputed_orders)::numeric / approved_orders, 4)
+    {{ hotmart_divide('chargeback_orders + disputed_orders', 'approved_orders', 4) }}
                                                                             as chargeback_rate
 from by_order_month

@@ -22,15 +22,15 @@ with charges as (
     select
         subscription_key,
         max(billing_type)                                           as billing_type,
-        bool_and(is_recurring)                                      as is_recurring,
-        count(*) filter (where is_approved)                         as approved_charges,
-        count(*) filter (where keeps_period)                        as paid_charges,
-        count(*) filter (where status in ('REFUNDED', 'CHARGEBACK', 'PROTESTED'))
+        {{ hotmart_bool_and('is_recurring') }}                      as is_recurring,
+        count(case when is_approved then 1 end)                         as approved_charges,
+        count(case when keeps_period then 1 end)                        as paid_charges,
+        count(case when status in {{ hotmart_returned_statuses() }} then 1 end)
                                                                     as refunded_or_disputed_charges,
-        min(charge_at) filter (where keeps_period)                  as first_paid_charge_at,
-        max(charge_at) filter (where keeps_period)                  as last_paid_charge_at,
-        max(covered_until) filter (where keeps_period)              as paid_through_at,
-        sum(amount) filter (where keeps_period)                     as collected_amount
+        min(case when keeps_period then charge_at end)                  as first_paid_charge_at,
+        max(case when keeps_period then charge_at end)                  as last_paid_charge_at,
+        max(case when keeps_period then covered_until end)              as paid_through_at,
+        sum(case when keeps_period then amount end)                     as collected_amount
     from {{ ref('int_hotmart__subscription_charges') }}
     group by 1
 
@@ -40,10 +40,10 @@ months as (
 
     select
         subscription_key,
-        max(mrr_amount) filter (where date_month = (
-            select date_trunc('month', as_of_date)::date from {{ ref('int_hotmart__as_of') }}
-        ))                                                          as current_mrr_amount,
-        max(date_month) filter (where mrr_amount > 0)               as last_month_with_mrr
+        max(case when date_month = (
+            select cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) from {{ ref('int_hotmart__as_of') }}
+        ) then mrr_amount end)                                                          as current_mrr_amount,
+        max(case when mrr_amount > 0 then date_month end)               as last_month_with_mrr
     from {{ ref('int_hotmart__subscription_months') }}
     group by 1
 
@@ -64,8 +64,8 @@ select
         -- only a subscription that paid can churn (INACTIVE/STARTED never started)
         when coalesce(charges.approved_charges, 0) = 0 then null
         when charges.paid_charges = 0 then 'voluntary'
-        when subscriptions.status in ('CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_SELLER') then 'voluntary'
-        when subscriptions.status in ('CANCELLED_BY_ADMIN', 'OVERDUE', 'DELAYED') then 'involuntary'
+        when subscriptions.status in {{ hotmart_voluntary_cancel_statuses() }} then 'voluntary'
+        when subscriptions.status in {{ hotmart_involuntary_end_statuses() }} then 'involuntary'
     end                                                             as churn_type,
     subscriptions.accession_at,
     subscriptions.cancelled_at,
@@ -80,7 +80,7 @@ select
     subscriptions.subscriber_email,
     subscriptions.currency_code,
     subscriptions.price_amount,
-    round(subscriptions.price_amount * 30 / nullif(subscriptions.plan_period_days, 0), 2)
+    {{ hotmart_divide('subscriptions.price_amount * 30', 'subscriptions.plan_period_days', 2) }}
                                                                     as plan_monthly_amount,
     coalesce(months.current_mrr_amount, 0)                          as current_mrr_amount,
     coalesce(charges.paid_charges, 0)                               as paid_charges,

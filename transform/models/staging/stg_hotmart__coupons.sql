@@ -7,12 +7,12 @@ with latest_version as (
 )
 
 select
-    account_id || ':' || product_id || ':' || id    as coupon_key,
+    {{ hotmart_key(['account_id', 'product_id', 'id']) }} as coupon_key,
     account_id,
     product_id,
     id                                              as coupon_id,
     coupon_code,
-    discount                                        as discount_fraction,
+    cast(discount as {{ hotmart_type_money() }})  as discount_fraction,
     status,
     coalesce(active, false)                         as is_active,
     {{ hotmart_utc('start_date') }}                 as starts_at

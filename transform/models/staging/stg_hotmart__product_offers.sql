@@ -7,7 +7,7 @@ with latest_version as (
 )
 
 select
-    account_id || ':' || product_ucode || ':' || code   as offer_key,
+    {{ hotmart_key(['account_id', 'product_ucode', 'code']) }} as offer_key,
     account_id,
     product_ucode,
     code                                                as offer_code,
@@ -15,6 +15,6 @@ select
     description,
     payment_mode,
     coalesce(is_main_offer, false)                      as is_main_offer,
-    upper(price ->> 'currency_code')                    as currency_code,
+    upper({{ hotmart_json_text('price', 'currency_code') }})                    as currency_code,
     {{ hotmart_amount('price') }}                       as price_amount
 from latest_version

@@ -7,7 +7,7 @@ with latest_version as (
 )
 
 select
-    account_id || ':' || product_ucode || ':' || code   as plan_key,
+    {{ hotmart_key(['account_id', 'product_ucode', 'code']) }} as plan_key,
     account_id,
     product_ucode,
     code                                                as plan_code,
@@ -15,6 +15,6 @@ select
     periodicity,
     max_installments,
     trial_period                                        as trial_days,
-    upper(price ->> 'currency_code')                    as currency_code,
+    upper({{ hotmart_json_text('price', 'currency_code') }})                    as currency_code,
     {{ hotmart_amount('price') }}                       as price_amount
 from latest_version

@@ -7,7 +7,7 @@ with latest_version as (
 )
 
 select
-    account_id || ':' || id             as product_key,
+    {{ hotmart_key(['account_id', 'id']) }} as product_key,
     account_id,
     id                                  as product_id,
     name                                as product_name,

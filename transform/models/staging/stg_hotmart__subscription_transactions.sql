@@ -3,15 +3,15 @@
 
 with latest_version as (
 
-    {{ hotmart_latest(source('hotmart', 'subscription_transactions'), ['account_id', '"transaction"']) }}
+    {{ hotmart_latest(source('hotmart', 'subscription_transactions'), ['account_id', adapter.quote('transaction')]) }}
 
 )
 
 select
-    account_id || ':' || "transaction"                          as sale_key,
+    {{ hotmart_key(['account_id', adapter.quote('transaction')]) }} as sale_key,
     account_id,
-    "transaction"                                               as transaction_id,
-    account_id || ':' || subscriber_code                        as subscription_key,
+    {{ adapter.quote('transaction') }} as transaction_id,
+    {{ hotmart_key(['account_id', 'subscriber_code']) }} as subscription_key,
     subscriber_code,
     subscription_id,
     upper(purchase_status)                                      as purchase_status,
@@ -21,11 +21,11 @@ select
     {{ hotmart_utc('last_update') }}                            as last_updated_at,
     {{ hotmart_utc('cancellation_date') }}                      as cancelled_at,
     upper(billing_type)                                         as billing_type,
-    (recurrency ->> 'number')::integer                          as recurrency_number,
-    recurrency ->> 'status'                                     as recurrency_status,
-    (plan ->> 'recurrency_period')::integer                     as plan_period_days,
-    plan ->> 'name'                                             as plan_name,
-    (product ->> 'id')::bigint                                  as product_id,
-    upper(purchase -> 'price' ->> 'currency')                   as currency_code,
-    {{ hotmart_amount("purchase -> 'price'") }}                 as price_amount
+    cast({{ hotmart_json_text('recurrency', 'number') }} as {{ dbt.type_int() }})                          as recurrency_number,
+    {{ hotmart_json_text('recurrency', 'status') }}                                     as recurrency_status,
+    cast({{ hotmart_json_text('plan', 'recurrency_period') }} as {{ dbt.type_int() }})                     as plan_period_days,
+    {{ hotmart_json_text('plan', 'name') }}                                             as plan_name,
+    cast({{ hotmart_json_text('product', 'id') }} as {{ dbt.type_bigint() }})                                  as product_id,
+    upper({{ hotmart_json_text('purchase', 'price.currency') }})                   as currency_code,
+    {{ hotmart_amount('purchase', 'price.value') }}                 as price_amount
 from latest_version

@@ -1,9 +1,5 @@
-{#- Money helpers. Amounts stay `numeric` (exact decimals); every amount travels with its
-    currency code and nothing here ever adds two currencies together. -#}
-
-{% macro hotmart_amount(json_expression, key='value') -%}
-    nullif({{ json_expression }} ->> '{{ key }}', '')::numeric
-{%- endmacro %}
+{#- Optional conversion to one reporting currency (docs/reports.md, "Currencies"); amounts
+    keep their own currency everywhere else. -#}
 
 {#- Conversion to var('hotmart_reporting_currency') with the user's daily rates
     (var('hotmart_exchange_rates'): rate_date, currency_code, rate). Uses the latest rate on or
@@ -24,14 +20,14 @@
         )
     end
     {%- else -%}
-    cast(null as numeric)
+    cast(null as {{ hotmart_type_money() }})
     {%- endif -%}
 {%- endmacro %}
 
 {% macro hotmart_reporting_currency() -%}
     {%- if var('hotmart_reporting_currency') and var('hotmart_exchange_rates') -%}
-    cast('{{ var("hotmart_reporting_currency") }}' as text)
+    cast('{{ var("hotmart_reporting_currency") }}' as {{ dbt.type_string() }})
     {%- else -%}
-    cast(null as text)
+    cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
