@@ -1,9 +1,10 @@
 """Where facts about an account that outlive a run are kept: its `sales` partition state.
 
 The Singer state has no per-account place besides the stream partitions. `sales` is read
-for every account and syncs first, so its partition (`{"context": {"account_id": ...}}`)
-holds, next to the bookmark, what the tap learns about the account as a whole: where its
-history starts (`history_start`) and what a full sync of it costs (`summary`).
+for every account and syncs first (every date-window stream `syncs_after` it), so its
+partition (`{"context": {"account_id": ...}}`) holds, next to the bookmark, what the tap
+learns about the account as a whole: where its history starts (`history_start`) and what
+a full sync of it costs (`summary`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ minute (or a tenth of the lifetime, if shorter) before expiry, and once more whe
 answers 401 `token_expired`. One manager per account is shared by every stream and
 worker thread, so a run asks for as few tokens as possible. A token endpoint that cannot
 be connected to on the first contact ends the run at once (`reach`); one that answered
-before and fails later is retried a few times.
+before and fails later is retried a few times (`retries.TOKEN_ATTEMPTS`).
 """
 
 from __future__ import annotations
@@ -15,16 +15,23 @@ import threading
 import time
 from typing import Any
 
+import backoff
 import requests
 
 from tap_hotmart.accounts import Account
 from tap_hotmart.errors import HotmartAuthError
 from tap_hotmart.ratelimit import RateLimiter
 from tap_hotmart.reach import HostReach, timeouts
+from tap_hotmart.retries import (
+    TOKEN_ATTEMPTS,
+    TOKEN_TIMEOUT_SECONDS,
+    RateLimitWaits,
+    retry_waits,
+)
 
-TOKEN_TIMEOUT_SECONDS = 60
-TOKEN_ATTEMPTS = 4
-MAX_RATE_LIMIT_WAITS = 20
+
+class _TokenRequestError(Exception):
+    """A token request that failed in a way another attempt may fix; says why."""
 
 
 class TokenManager:
@@ -63,15 +70,33 @@ class TokenManager:
                 self._token = None
 
     def _fetch(self) -> None:
+        rate_limited = RateLimitWaits()  # shared by the attempts: a 429 is no failed attempt
+        fetch = backoff.on_exception(
+            retry_waits, _TokenRequestError, max_tries=TOKEN_ATTEMPTS, jitter=None, logger=None
+        )(self._request_token)
+        try:
+            fetch(rate_limited)
+        except _TokenRequestError as exc:
+            raise HotmartAuthError(
+                f"Account {self._account.account_id!r}: no access token after "
+                f"{TOKEN_ATTEMPTS} attempts: {exc}."
+            ) from None
+
+    def _request_token(self, rate_limited: RateLimitWaits) -> None:
+        """One attempt: ask for a token (again after each 429) and keep it.
+
+        Raises:
+            _TokenRequestError: the endpoint could not be reached, or answered a 5xx, a
+                429 past `MAX_RATE_LIMIT_WAITS` or a body that cannot be read.
+            HotmartAuthError: the credentials were refused, or the answer holds no token.
+        """
         params = {
             "grant_type": "client_credentials",
             "client_id": self._account.client_id,
             "client_secret": self._account.client_secret,
         }
         headers = {"Authorization": f"Basic {self._account.basic}"}
-        last_problem = ""
-        attempt = rate_limit_waits = 0
-        while attempt < TOKEN_ATTEMPTS:
+        while True:
             self._reach.before_request(self._auth_url)
             self._limiter.acquire()
             try:
@@ -83,39 +108,31 @@ class TokenManager:
                 )
             except requests.RequestException as exc:
                 self._reach.failed(self._auth_url, "token endpoint", exc)
-                last_problem = f"the token endpoint could not be reached ({type(exc).__name__})"
-            else:
-                self._reach.answered(self._auth_url)
-                self._limiter.observe(response.headers, response.status_code)
-                if response.status_code == 429 and rate_limit_waits < MAX_RATE_LIMIT_WAITS:
-                    # The budget is spent (by this run or the user's other tools): the
-                    # limiter now waits for Hotmart's reset; this is no failed attempt.
-                    rate_limit_waits += 1
-                    continue
-                if response.status_code in (400, 401, 403):
-                    raise HotmartAuthError(
-                        f"Account {self._account.account_id!r}: Hotmart refused the credentials "
-                        f"(HTTP {response.status_code} {_error_code(response)}). Check the "
-                        "Client ID, Client Secret and Basic key in Hotmart → Tools → Developer "
-                        "Credentials, and that sandbox credentials are used with sandbox=true."
-                    )
-                if response.ok:
-                    try:
-                        body = response.json()
-                    except ValueError:
-                        # A body cut short in transit (or a proxy's page): transient.
-                        last_problem = "the token endpoint answered with an unreadable body"
-                    else:
-                        self._accept(body)
-                        return
-                else:
-                    last_problem = f"the token endpoint answered HTTP {response.status_code}"
-            time.sleep(min(2**attempt, 10))
-            attempt += 1
-        raise HotmartAuthError(
-            f"Account {self._account.account_id!r}: no access token after "
-            f"{TOKEN_ATTEMPTS} attempts: {last_problem}."
-        )
+                problem = f"the token endpoint could not be reached ({type(exc).__name__})"
+                raise _TokenRequestError(problem) from None
+            self._reach.answered(self._auth_url)
+            self._limiter.observe(response.headers, response.status_code)
+            if response.status_code == 429 and rate_limited.wait_again():
+                # The budget is spent (by this run or the user's other tools): the
+                # limiter now waits for Hotmart's reset.
+                continue
+            if response.status_code in (400, 401, 403):
+                raise HotmartAuthError(
+                    f"Account {self._account.account_id!r}: Hotmart refused the credentials "
+                    f"(HTTP {response.status_code} {_error_code(response)}). Check the "
+                    "Client ID, Client Secret and Basic key in Hotmart → Tools → Developer "
+                    "Credentials, and that sandbox credentials are used with sandbox=true."
+                )
+            if not response.ok:
+                raise _TokenRequestError(f"the token endpoint answered HTTP {response.status_code}")
+            try:
+                body = response.json()
+            except ValueError:
+                # A body cut short in transit (or a proxy's page): transient.
+                problem = "the token endpoint answered with an unreadable body"
+                raise _TokenRequestError(problem) from None
+            self._accept(body)
+            return
 
     def _accept(self, body: Any) -> None:
         try:

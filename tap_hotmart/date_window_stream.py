@@ -51,6 +51,49 @@ PROGRESS_EVERY_PAGES = 20
 TARGET_PAGES_PER_WINDOW = 25
 
 
+# What a window's worker hands the emitting thread through the window's queue, in order:
+# pages and what it learnt about the date range, then `Done` or `Failed`.
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of `span` (the window, or a part of it read on its own)."""
+
+    items: Any  #: a list of items, or their JSON text (`msgspec.Raw`) until emitted
+    size: int  #: bytes of JSON text held against the prefetch budget (0: decoded)
+    span: Window
+    total: int | None  #: Hotmart's `total_results` for `span`, if it said
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """A span's query timed out: it is read in halves, and later windows are no wider."""
+
+    half: Window
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Hotmart refused `span` as too wide a date range: it is read in halves."""
+
+    span: Window
+
+
+@dataclass(frozen=True)
+class Done:
+    """Every page of the window is queued."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The error that stopped the worker, for the emitting thread to raise."""
+
+    error: BaseException
+
+
+WindowMessage = Page | Narrowed | Refused | Done | Failed
+
+
 class DateWindowStream(HotmartStream):
     """A date-filtered endpoint read in windows, several windows in flight at once."""
 
@@ -64,8 +107,9 @@ class DateWindowStream(HotmartStream):
     starts_wide: ClassVar[bool] = False
     #: Column that receives the window end, for endpoints whose items carry no date.
     window_field: ClassVar[str | None] = None
-    #: Whether this stream finds where the account's history starts (`history_start`).
-    marks_history_start: ClassVar[bool] = False
+    #: It starts where the account stream found that the account's history starts
+    #: (`history_start`), so it syncs after that stream.
+    syncs_after: ClassVar[tuple[str, ...]] = (ACCOUNT_STREAM,)
     is_sorted = True  # bookmarks are window ends, which only grow
 
     def window_label(self, params: Params) -> str | None:
@@ -131,8 +175,9 @@ class DateWindowStream(HotmartStream):
             sweep = self._planner(history_from, start, context, wide=True)
             for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
                 yield from records
-        # Only a read of every status from start_date can tell where the history starts.
-        searching = self.marks_history_start and start == start_date
+        # Only the account stream's read of every status from start_date can tell where
+        # the history starts.
+        searching = self.name == ACCOUNT_STREAM and start == start_date
         planner = self._planner(start, end, context, wide=self.starts_wide)
         for window, records in self._fetch_in_order(
             client, planner, self.request_params(context), context
@@ -156,7 +201,11 @@ class DateWindowStream(HotmartStream):
         return max(self.hotmart_tap.start_date, parse_iso(bookmark) - lookback)
 
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None):
-        """Records never move the bookmark; completed windows do (`_complete_window`)."""
+        """Records never move the bookmark; completed windows do (`_complete_window`).
+
+        This private SDK hook, and the SDK's `_write_state_message`, have no public
+        counterpart: `tests/tap/test_sdk_hooks.py` fails if the SDK changes them.
+        """
 
     def _complete_window(self, context: Context, window: Window) -> None:
         if not self.replication_key or not self.selected:
@@ -186,13 +235,13 @@ class DateWindowStream(HotmartStream):
         workers = max(1, int(self.config.get("concurrency", 4)))
         cancel = threading.Event()
         budget = PrefetchBudget(prefetch.PREFETCH_BYTES, cancel)
-        pending: deque[tuple[Window, queue.Queue]] = deque()
+        pending: deque[tuple[Window, queue.Queue[WindowMessage]]] = deque()
         with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-{account_id}") as pool:
 
             def submit_next() -> None:
                 window = planner.next_window()
                 if window is not None:
-                    pages: queue.Queue = queue.Queue()
+                    pages: queue.Queue[WindowMessage] = queue.Queue()
                     pool.submit(
                         self._fill,
                         pages,
@@ -230,7 +279,7 @@ class DateWindowStream(HotmartStream):
 
     def _fill(
         self,
-        pages: queue.Queue,
+        pages: queue.Queue[WindowMessage],
         window: Window,
         *,
         client: AccountClient,
@@ -247,13 +296,13 @@ class DateWindowStream(HotmartStream):
         try:
             self._fill_span(pages, window, window, client=client, params=params,
                             cancel=cancel, budget=budget)  # fmt: skip
-            pages.put(("done", None, None))
+            pages.put(Done())
         except BaseException as exc:  # handed to the emitting thread, which re-raises it
-            pages.put(("error", exc, None))
+            pages.put(Failed(exc))
 
     def _fill_span(
         self,
-        pages: queue.Queue,
+        pages: queue.Queue[WindowMessage],
         window: Window,
         span: Window,
         *,
@@ -275,7 +324,7 @@ class DateWindowStream(HotmartStream):
                     return
                 size = len(items) if isinstance(items, msgspec.Raw) else 0
                 budget.added(window, size)
-                pages.put(("page", (items, size, span), total))
+                pages.put(Page(items, size, span, total))
                 budget.wait_for_room(window)
         except (RangeTooWideError, QueryTimeoutError) as exc:
             # Raised before any page of `span` was queued, so its halves repeat nothing.
@@ -287,14 +336,14 @@ class DateWindowStream(HotmartStream):
                     "reading it in two halves, and no window that wide again.",
                     self.name, account_id, span.label(), f"{_days(span):g}", exc,
                 )  # fmt: skip
-                pages.put(("refused", span, None))
+                pages.put(Refused(span))
             else:
                 self.logger.warning(
                     "%s [%s]: %s kept failing (%s); reading it in two halves. Lower "
                     "max_window_days if this repeats.",
                     self.name, account_id, span.label(), exc,
                 )  # fmt: skip
-                pages.put(("narrowed", left, None))
+                pages.put(Narrowed(left))
             for half in (left, right):
                 self._fill_span(pages, window, half, client=client, params=params,
                                 cancel=cancel, budget=budget)  # fmt: skip
@@ -306,7 +355,7 @@ class WindowDrain:
 
     stream: DateWindowStream
     window: Window
-    pages: queue.Queue
+    pages: queue.Queue[WindowMessage]
     context: Context
     budget: PrefetchBudget
     planner: WindowPlanner
@@ -328,23 +377,23 @@ class WindowDrain:
         page_number = 0
         window_end = window.end.isoformat()
         while True:
-            kind, payload, total = self.pages.get()
-            if kind == "error":
-                raise payload
-            if kind == "done":
+            message = self.pages.get()
+            if isinstance(message, Failed):
+                raise message.error
+            if isinstance(message, Done):
                 break
-            if kind == "narrowed":
-                self.planner.narrow(_days(payload))
+            if isinstance(message, Narrowed):
+                self.planner.narrow(_days(message.half))
                 continue
-            if kind == "refused":
-                limits.refused(stream.endpoint, _days(payload))
+            if isinstance(message, Refused):
+                limits.refused(stream.endpoint, _days(message.span))
                 continue
-            items, size, span = payload
+            span, size, total = message.span, message.size, message.total
             limits.accepted(stream.endpoint, _days(span))
             if total is not None:
                 self._report_size(span, total)
-            records = stream._transform_page(page_items(items), self.context)
-            del items, payload
+            records = stream._transform_page(page_items(message.items), self.context)
+            del message  # the JSON text, no longer needed while the records are emitted
             self.budget.emitted(size, head_empty=self.pages.empty())
             if stream.window_field:
                 for record in records:

@@ -2,7 +2,9 @@
 
 Every stream and worker thread of an account goes through its `AccountClient`, so the
 account's request budget and token are shared. This module decides what each answer
-means; the retrying itself is the SDK's backoff around `AccountClient.get_page`.
+means; `retries` decides what is tried again and how often. The SDK's backoff around
+`AccountClient.get_page` retries the failures; the waits after a 429, and the one new
+token after a 401 for an expired one, are here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from tap_hotmart.auth import TokenManager
 from tap_hotmart.errors import HotmartAPIError, HotmartAuthError, TransientAPIError
 from tap_hotmart.ratelimit import RateLimiter
 from tap_hotmart.reach import HostReach, timeouts
+from tap_hotmart.retries import (
+    EXPIRED_TOKEN_ERRORS,
+    MAX_RATE_LIMIT_WAITS,
+    REQUEST_TIMEOUT_SECONDS,
+    RateLimitWaits,
+)
 
 # Amounts must stay exact: every JSON number with a fraction becomes a Decimal.
 _DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
@@ -43,10 +51,6 @@ def decode_items(items: Any) -> Any:
     """The items of a page fetched with `lazy_items`, decoded (a no-op if they already are)."""
     return _DECODER.decode(items) if isinstance(items, msgspec.Raw) else items
 
-
-_EXPIRED_TOKEN_ERRORS = {"token_expired", "invalid_token"}
-_MAX_RATE_LIMIT_WAITS = 20
-REQUEST_TIMEOUT_SECONDS = 120
 
 Params = Mapping[str, str | int | Sequence[str]]
 
@@ -105,16 +109,20 @@ class AccountClient:
         """
         url = self.api_url + path
         token_refreshed = False
-        for _ in range(_MAX_RATE_LIMIT_WAITS):
+        rate_limited = RateLimitWaits()
+        while True:
             self.reach.before_request(url)
             self.limiter.acquire()
             token = self.tokens.token()
             response = self._send(url, params, token)
             if response.status_code == 429:
-                continue  # the limiter now holds every thread until Hotmart's reset
+                if rate_limited.wait_again():
+                    continue  # the limiter now holds every thread until Hotmart's reset
+                reason = f"still rate-limited after {MAX_RATE_LIMIT_WAITS} waits"
+                raise TransientAPIError(f"{self._where(path)}: {reason}", reason)
             if response.status_code == 401:
                 error, _ = _error_fields(response)
-                if error in _EXPIRED_TOKEN_ERRORS and not token_refreshed:
+                if error in EXPIRED_TOKEN_ERRORS and not token_refreshed:
                     self.tokens.invalidate(token)
                     token_refreshed = True
                     continue
@@ -140,8 +148,6 @@ class AccountClient:
             except msgspec.DecodeError as exc:
                 reason = "the response body is not valid JSON (truncated?)"
                 raise TransientAPIError(f"{self._where(path)}: {reason}", reason, response) from exc
-        reason = f"still rate-limited after {_MAX_RATE_LIMIT_WAITS} waits"
-        raise TransientAPIError(f"{self._where(path)}: {reason}", reason)
 
     def _send(self, url: str, params: Params, token: str) -> requests.Response:
         """One GET; a first contact with the API host that cannot connect ends the run."""

@@ -14,10 +14,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-WINDOW_SECONDS = 60.0
-# The server counts a request when it arrives, we count it when we send it: a small margin
-# keeps our window from reopening a slot the server still counts.
-SAFETY_SECONDS = 0.5
+from tap_hotmart.retries import RATE_LIMIT_SAFETY_SECONDS, RATE_LIMIT_WINDOW_SECONDS
+
+# How long one of our sends stays counted in our window.
+_COUNTED_SECONDS = RATE_LIMIT_WINDOW_SECONDS + RATE_LIMIT_SAFETY_SECONDS
 
 
 class RateLimiter:
@@ -46,7 +46,7 @@ class RateLimiter:
                 now = self._clock()
                 wait = self._blocked_until - now
                 if self._used(now) >= self.per_minute:
-                    wait = max(wait, self._sent[0] + WINDOW_SECONDS + SAFETY_SECONDS - now)
+                    wait = max(wait, self._sent[0] + _COUNTED_SECONDS - now)
                 if wait <= 0:
                     self._sent.append(now)
                     self.requests_sent += 1
@@ -68,7 +68,7 @@ class RateLimiter:
         remaining = _as_float(headers.get("RateLimit-Remaining"))
         reset = _as_float(headers.get("RateLimit-Reset"))
         if status_code == 429 or (remaining is not None and remaining <= 0):
-            pause = reset if reset is not None else WINDOW_SECONDS
+            pause = reset if reset is not None else RATE_LIMIT_WINDOW_SECONDS
             with self._lock:
                 now = self._clock()
                 if status_code != 429 and self._used(now) >= self.per_minute:
@@ -77,7 +77,7 @@ class RateLimiter:
 
     def _used(self, now: float) -> int:
         """Our sends still counted in the window at `now` (call with the lock held)."""
-        while self._sent and self._sent[0] <= now - WINDOW_SECONDS - SAFETY_SECONDS:
+        while self._sent and self._sent[0] <= now - _COUNTED_SECONDS:
             self._sent.popleft()
         return len(self._sent)
 

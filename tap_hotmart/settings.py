@@ -15,6 +15,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from tap_hotmart.errors import config_error
+from tap_hotmart.retries import REQUESTS_PER_MINUTE
 
 PRODUCTION_API_URL = "https://developers.hotmart.com"
 SANDBOX_API_URL = "https://sandbox.hotmart.com"
@@ -160,7 +161,7 @@ _SETTINGS = th.PropertiesList(
     th.Property(
         "requests_per_minute",
         th.IntegerType,
-        default=500,
+        default=REQUESTS_PER_MINUTE,
         title="Requests per minute",
         description=(
             "Request budget per account (Hotmart allows 500/min, shared with your other "

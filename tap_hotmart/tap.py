@@ -15,9 +15,10 @@ routes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import requests
 from singer_sdk import Stream, Tap
@@ -32,6 +33,7 @@ from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
 from tap_hotmart.range_limits import RangeLimits
 from tap_hotmart.reach import HostReach
+from tap_hotmart.retries import REQUESTS_PER_MINUTE
 from tap_hotmart.settings import (
     SyncSettings,
     config_schema,
@@ -54,6 +56,7 @@ from tap_hotmart.streams.sales import (
 from tap_hotmart.streams.subscriptions import SubscriptionsStream, SubscriptionTransactionsStream
 from tap_hotmart.summary import FULL_SYNC_CALLS_KEY, RunSummary
 
+#: Every stream, in the order they sync unless one declares it `syncs_after` another.
 STREAM_TYPES: tuple[type[HotmartStream], ...] = (
     SalesStream,
     RefundsStream,
@@ -114,7 +117,7 @@ class TapHotmart(Tap):
 
     @cached_property
     def _clients(self) -> dict[str, AccountClient]:
-        per_minute = int(self.config.get("requests_per_minute", 500))
+        per_minute = int(self.config.get("requests_per_minute", REQUESTS_PER_MINUTE))
         user_agent = f"tap-hotmart/{_version()}"
         reach = HostReach()  # a host that answered one account is up for all of them
         return {
@@ -148,17 +151,18 @@ class TapHotmart(Tap):
 
     @property
     def streams(self) -> dict[str, Stream]:
-        """The streams in `STREAM_TYPES` order (the SDK sorts them by name).
-
-        `sales` goes first: on a first run it finds where the account's history starts
-        (`history_start`), which spares every later stream the empty years.
-        """
-        streams = super().streams
-        ordered = sorted(streams.values(), key=lambda stream: STREAM_TYPES.index(type(stream)))
+        """The streams in the order they sync (`sync_order`; the SDK sorts them by name)."""
+        ordered = sync_order(cast("Iterable[HotmartStream]", super().streams.values()))
         return {stream.name: stream for stream in ordered}
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, validate_config=validate_config, **kwargs)
+        try:
+            super().__init__(*args, validate_config=validate_config, **kwargs)
+        except ConfigValidationError as exc:
+            # The SDK's schema check quotes the offending values; a secret's must not show.
+            raise ConfigValidationError(
+                str(exc), errors=redact_config_errors(exc.errors), schema=exc.schema
+            ) from None
         self.run_summary = RunSummary(self.state)  # the state as given, before any sync
         #: Sales read by transaction code in this run, by (account, code): the disputes
         #: `sales` and `refunds` both re-read are requested once.
@@ -197,15 +201,6 @@ class TapHotmart(Tap):
             self.state_writer.write_state(self.state)
         return full_syncs
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's schema check, without quoting the value of a secret setting."""
-        try:
-            return redact_config_errors(super()._validate_config(raise_errors=raise_errors))
-        except ConfigValidationError as exc:
-            raise ConfigValidationError(
-                str(exc), errors=redact_config_errors(exc.errors), schema=exc.schema
-            ) from None
-
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
         """Run the CLI; known failures end with one clear line and exit status 1.
@@ -224,6 +219,25 @@ class TapHotmart(Tap):
                 type(exc).__name__,
             )
             raise SystemExit(1) from None
+
+
+def sync_order(streams: Iterable[HotmartStream]) -> list[HotmartStream]:
+    """`streams` in `STREAM_TYPES` order, each moved after the streams it `syncs_after`.
+
+    Raises:
+        RuntimeError: some streams wait for one another, or for a stream that is not there.
+    """
+    pending = sorted(streams, key=lambda stream: STREAM_TYPES.index(type(stream)))
+    ordered: list[HotmartStream] = []
+    while pending:
+        synced = {stream.name for stream in ordered}
+        ready = next((s for s in pending if synced.issuperset(s.syncs_after)), None)
+        if ready is None:
+            waiting = {stream.name: stream.syncs_after for stream in pending}
+            raise RuntimeError(f"These streams can never sync (syncs_after): {waiting}")
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered
 
 
 def _version() -> str:

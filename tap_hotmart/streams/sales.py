@@ -17,8 +17,11 @@ import copy
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from singer_sdk import StreamSchema
 from singer_sdk.helpers.types import Context, Record
 
+from tap_hotmart.account_state import ACCOUNT_STREAM
+from tap_hotmart.client import SCHEMAS
 from tap_hotmart.date_window_stream import DateWindowStream
 from tap_hotmart.streams.statuses import DISPUTED_STATUS, REFUND_STATUSES, TRANSACTION_STATUSES
 from tap_hotmart.windows import ms_to_iso
@@ -47,6 +50,8 @@ class WatchesDisputes(DateWindowStream):
 
     endpoint = "/payments/api/v1/sales/history"
     primary_keys = ("account_id", "transaction")
+    # Whatever statuses are asked for, the rows are sales/history items: one schema file.
+    schema = StreamSchema(SCHEMAS, key="sales")
 
     def transform(self, item: dict, context: Context) -> Record | None:
         return hoist_purchase(item, context)
@@ -104,12 +109,17 @@ class WatchesDisputes(DateWindowStream):
 
 
 class SalesStream(WatchesDisputes):
-    """Every sale in every status, incremental on order date with a lookback."""
+    """Every sale in every status, incremental on order date with a lookback.
 
-    name = "sales"
+    The account stream (`account_state`): its partitions keep what the tap learns about
+    each account, among it where the history starts, which its first run finds by reading
+    every status from `start_date` (`history_start`). So it syncs first.
+    """
+
+    name = ACCOUNT_STREAM
     replication_key = "order_date"
     sweep_filters = REFUND_FILTER
-    marks_history_start = True  # it reads every status from start_date on a first run
+    syncs_after = ()
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         return ALL_STATUSES

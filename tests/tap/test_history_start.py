@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from tap_hotmart.account_state import ACCOUNT_STREAM
+from tap_hotmart.date_window_stream import DateWindowStream
 from tap_hotmart.history_start import MARGIN, history_start, mark
-from tap_hotmart.tap import STREAM_TYPES
+from tap_hotmart.tap import STREAM_TYPES, TapHotmart
 
 UTC = timezone.utc
 START_2011 = datetime(2011, 1, 1, tzinfo=UTC)
@@ -58,5 +59,9 @@ def test_the_mark_holds_dates_only() -> None:
 
 
 def test_the_mark_is_read_where_it_is_written() -> None:
-    marking = [t.name for t in STREAM_TYPES if getattr(t, "marks_history_start", False)]
-    assert marking == [ACCOUNT_STREAM] == [STREAM_TYPES[0].name]  # and it syncs first
+    # The date-window stream named ACCOUNT_STREAM writes the mark (`DateWindowStream`).
+    marking = [
+        t.name for t in STREAM_TYPES if issubclass(t, DateWindowStream) and t.name == ACCOUNT_STREAM
+    ]
+    first = next(iter(TapHotmart(config={}, validate_config=False).streams))
+    assert marking == [ACCOUNT_STREAM] == [first]  # and it syncs first
