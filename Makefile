@@ -1,5 +1,6 @@
-# tap-hotmart developer entry points. Orchestration lives in scripts/*.py and the
-# hotmart_pipeline package; this file only builds the environment and calls them.
+# tap-hotmart developer entry points. Orchestration lives in the hotmart_pipeline package
+# (console scripts hotmart-demo, hotmart-warehouse, ...); this file only builds the
+# environment and calls them.
 # `make help` lists every target with the text of its `##` comment.
 #
 # PYTHON picks the interpreter for .venv (3.10-3.13); MELTANO_SPEC the Meltano version.
@@ -9,6 +10,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 MELTANO_SPEC ?= meltano~=4.4.0
 PYTEST_ARGS ?= -q
+# `make demo WAREHOUSE=duckdb`: the demo into a DuckDB file (no server) instead of PostgreSQL.
+WAREHOUSE ?= postgres
 
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS ?= false
 
@@ -36,8 +39,8 @@ install: $(VENV)/.installed ## install the project and Meltano into .venv
 
 meltano-install: .meltano/.installed ## install the Meltano plugins (loader, dbt)
 
-demo: meltano-install ## emulator -> tap -> embedded PostgreSQL -> dbt -> New Orders report
-	$(BIN)/python scripts/demo.py
+demo: meltano-install ## emulator -> tap -> embedded PostgreSQL (or WAREHOUSE=duckdb) -> dbt -> New Orders report
+	$(BIN)/hotmart-demo --warehouse $(WAREHOUSE)
 
 test: meltano-install lint ## everything the tests need, lint, then every test
 	$(BIN)/pytest $(PYTEST_ARGS)

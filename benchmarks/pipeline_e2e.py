@@ -15,7 +15,7 @@ target, dbt; PostgreSQL's CPU too), polled from /proc.
     python -m benchmarks.pipeline_e2e --sales 200000 --set batch_size_rows=10000 \
         --set validate_records=true          # a "before" run with other loader settings
 
-The embedded PostgreSQL (scripts/warehouse.py) is started on a temporary data dir and
+The embedded PostgreSQL (hotmart_pipeline/warehouse.py) is started on a temporary data dir and
 stopped at the end; `--running` uses the configured or running warehouse instead (its
 `hotmart_raw`, `hotmart*` schemas are dropped first: never point it at real data).
 """

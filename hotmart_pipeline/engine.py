@@ -3,7 +3,7 @@
 Why one module: the Meltano environment ``duckdb`` (meltano.yml) sets
 ``HOTMART_WAREHOUSE_ENGINE=duckdb``, and every companion that touches the warehouse (the
 ``warehouse`` utility, ``hotmart-report``, the demo) must agree on what that means and on
-where the file is. The file is ``$HOTMART_DUCKDB_PATH``, else ``.local/hotmart.duckdb`` in the
+where the file is. The file is ``$HOTMART_DUCKDB_PATH``, else ``.local/warehouse.duckdb`` in the
 project; meltano.yml (target-duckdb's ``path``) and dbt's profile (``transform/profiles``)
 name the same default, relative to the project folder Meltano runs its plugins in.
 """
@@ -20,7 +20,9 @@ DUCKDB = "duckdb"
 ENGINES = (POSTGRES, DUCKDB)
 DUCKDB_PATH_VARIABLE = "HOTMART_DUCKDB_PATH"
 #: Relative to the project folder (meltano.yml and transform/profiles/profiles.yml agree).
-DEFAULT_DUCKDB_PATH = ".local/hotmart.duckdb"
+#: Not hotmart.duckdb: DuckDB names the database after the file, and a database `hotmart`
+#: beside the marts' schema `hotmart` makes every `hotmart.<mart>` in a query ambiguous.
+DEFAULT_DUCKDB_PATH = ".local/warehouse.duckdb"
 
 
 class EngineError(ValueError):

@@ -19,13 +19,13 @@ replaced (exec), so signals reach it directly. It costs one Meltano start-up per
 
 from __future__ import annotations
 
+import argparse
 import os
-import shutil
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from hotmart_pipeline import engine
+from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
 
 LOADER_VARIABLES = {
     engine.POSTGRES: "HOTMART_POSTGRES_LOADER",
@@ -60,20 +60,23 @@ def loader_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 def meltano_command(environ: Mapping[str, str]) -> list[str]:
     """``meltano invoke <loader>``, with the Meltano of this virtualenv (else PATH)."""
-    beside = Path(sys.executable).parent / "meltano"
-    meltano = str(beside) if beside.exists() else shutil.which("meltano")
-    if meltano is None:
-        raise LoaderError("meltano not found beside this Python nor on PATH: run 'make install'")
-    return [meltano, "invoke", loader_name(environ)]
+    return [venv_executable("meltano"), "invoke", loader_name(environ)]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Replace this process with the selected loader; Meltano's ``--config`` for this shim
     (which declares no setting) is not passed on: the real loader gets its own."""
-    del argv  # only Meltano's --config <file of this plugin>, empty by design
+    parser = argparse.ArgumentParser(
+        prog="hotmart-load",
+        description="Run the Meltano loader of the selected warehouse engine "
+        f"({', '.join(f'{variable} for {name}' for name, variable in LOADER_VARIABLES.items())};"
+        f" engine: ${engine.ENGINE_VARIABLE}).",
+    )
+    parser.add_argument("--config", help="this plugin's config from Meltano (empty; ignored)")
+    parser.parse_args(argv)
     try:
         command = meltano_command(os.environ)
-    except (LoaderError, engine.EngineError) as exc:
+    except (LoaderError, engine.EngineError, ExecutableNotFoundError) as exc:
         print(f"hotmart-load: {exc}", file=sys.stderr)
         return 2
     sys.stdout.flush()

@@ -6,7 +6,7 @@ accounts, and stays exact after the world changes (refunds, status changes, new 
 incremental run updates rows in place.
 
 Everything is real: the ``meltano`` CLI with the project's meltano.yml, MeltanoLabs
-target-postgres from ``meltano install``, an embedded PostgreSQL (``scripts/warehouse.py``) on a
+target-postgres from ``meltano install``, an embedded PostgreSQL (``hotmart_pipeline/warehouse.py``) on a
 temporary data dir, a ``hotmart-emulator serve`` subprocess, and Meltano's system DB in a
 temporary SQLite file so the project's own state is never touched.
 """
@@ -23,10 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import demo
 import pytest
 
-from hotmart_pipeline import warehouse
+from hotmart_pipeline import demo, warehouse
 from tests.support.streams import REFUND_STATUSES, STREAMS
 from tests.support.warehouse import meltano_env
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import demo
 import yaml
 
-from hotmart_pipeline import warehouse
+from hotmart_pipeline import demo, warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = yaml.safe_load((ROOT / "meltano.yml").read_text())

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import demo
 import pytest
 
-from hotmart_pipeline import warehouse
+from hotmart_pipeline import demo, warehouse
 
 
 @pytest.fixture(scope="module")

@@ -1,26 +1,20 @@
-"""Shared set-up of the reliability tests: the pipeline helpers (``scripts/``) on
-``sys.path`` and one embedded PostgreSQL for every end-to-end module of this folder."""
+"""Shared set-up of the reliability tests: one embedded PostgreSQL for every end-to-end
+module of this folder."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts"
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))
 
 
 @pytest.fixture(scope="package")
 def warehouse_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """One embedded PostgreSQL for the package; each scenario loads its own schema."""
-    import demo  # noqa: PLC0415 - from scripts/, put on sys.path above
-
-    from hotmart_pipeline import warehouse  # noqa: PLC0415
+    from hotmart_pipeline import demo, warehouse  # noqa: PLC0415
     from tests.support.warehouse import meltano_env  # noqa: PLC0415
 
     if not (demo.PROJECT_ROOT / ".meltano" / "loaders" / "target-postgres").exists():

@@ -18,9 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import demo
-
 from hotmart_emulator import EmulatorServer
+from hotmart_pipeline import demo
 from tests.support.streams import REFUND_STATUSES, STREAMS
 
 JOB = "hotmart-demo-el"  # tap-hotmart-demo target-postgres-demo

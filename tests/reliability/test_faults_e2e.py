@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import demo
 import pytest
 
+from hotmart_pipeline import demo
 from tests.reliability.pipeline import (
     RecordingEmulator,
     Scenario,

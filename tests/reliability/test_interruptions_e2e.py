@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import demo
 import psycopg
 import pytest
 
+from hotmart_pipeline import demo
 from tests.reliability.pipeline import (
     JOB,
     RecordingEmulator,

@@ -13,8 +13,9 @@ import os
 import subprocess
 from pathlib import Path
 
-import demo
 import pytest
+
+from hotmart_pipeline import demo
 
 pytestmark = pytest.mark.e2e
 

@@ -19,9 +19,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import demo
 import pytest
 
+from hotmart_pipeline import demo
 from tests.reliability.pipeline import RecordingEmulator, Scenario
 
 pytestmark = pytest.mark.e2e

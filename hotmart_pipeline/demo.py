@@ -4,7 +4,7 @@ Why a Python script rather than Makefile shell: the steps need real process mana
 (start the emulator in the background, read the port it picked, always stop what we
 started, even on Ctrl-C or failure) and the same helpers serve the end-to-end tests.
 
-What it does (``make demo`` runs it inside ``.venv``):
+What it does (``make demo`` runs it, ``hotmart-demo`` from ``.venv``):
 
 1. starts ``hotmart-emulator serve --port 0 ... --write-config .local/emulator-config.json``
    (same seed every time, so the data is the same and a second run is incremental);
@@ -15,6 +15,11 @@ What it does (``make demo`` runs it inside ``.venv``):
    schemas (``hotmart_demo_raw``, ``hotmart_demo``) so that it never mixes with real data;
 4. prints the New Orders report (``hotmart-report new-orders --schema hotmart_demo``);
 5. stops the emulator and the embedded PostgreSQL it started (data and Meltano state stay).
+
+``--warehouse duckdb`` (``make demo WAREHOUSE=duckdb``) does the same with no server at all:
+``meltano --environment=duckdb run hotmart-demo`` loads with target-duckdb and builds with
+dbt-duckdb into the DuckDB file (``$HOTMART_DUCKDB_PATH``, else ``.local/warehouse.duckdb``),
+and the report reads it there.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -33,9 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from hotmart_emulator.process import EmulatorProcess, EmulatorStartError
-from hotmart_pipeline import warehouse
+from hotmart_pipeline import engine, warehouse
+from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The Meltano project the demo runs in (MELTANO_PROJECT_ROOT, else the current folder).
+PROJECT_ROOT = warehouse.PROJECT_ROOT
 LOCAL_DIR = PROJECT_ROOT / ".local"
 EMULATOR_CONFIG = LOCAL_DIR / "emulator-config.json"
 #: The demo's schemas (meltano.yml: target-postgres-demo, dbt-postgres-demo).
@@ -48,18 +54,12 @@ class DemoError(RuntimeError):
 
 
 def venv_bin(name: str) -> str:
-    """A console script from the running interpreter's venv, else from PATH.
-
-    Why: ``make demo`` runs ``.venv/bin/python scripts/demo.py`` without activating the
-    venv, so ``meltano`` and ``hotmart-emulator`` are not necessarily on PATH.
-    """
-    candidate = Path(sys.executable).parent / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if found is None:
-        raise DemoError(f"'{name}' not found: run 'make install' (or pip install -e '.[test]').")
-    return found
+    """A console script of this environment (``executables.venv_executable``), as a
+    ``DemoError`` when it is missing."""
+    try:
+        return venv_executable(name)
+    except ExecutableNotFoundError as exc:
+        raise DemoError(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- emulator
@@ -176,7 +176,7 @@ def connect(env: Mapping[str, str]) -> Any:
     """A psycopg connection from the ``DBT_POSTGRES_*`` settings (password via PGPASSFILE)."""
     import psycopg  # noqa: PLC0415 - only the tests need it; the demo runs without
 
-    extra = {"passfile": env["PGPASSFILE"]} if env.get("PGPASSFILE") else {}
+    extra: dict[str, Any] = {"passfile": env["PGPASSFILE"]} if env.get("PGPASSFILE") else {}
     return psycopg.connect(
         host=env["DBT_POSTGRES_HOST"],
         port=int(env.get("DBT_POSTGRES_PORT", "5432")),
@@ -192,8 +192,15 @@ def connect(env: Mapping[str, str]) -> Any:
 
 
 @contextlib.contextmanager
-def running_warehouse(keep: bool) -> Iterator[dict[str, str]]:
-    """The warehouse env; stops the embedded server afterwards if we started it."""
+def running_warehouse(keep: bool, kind: str = engine.POSTGRES) -> Iterator[dict[str, str]]:
+    """The warehouse env; stops the embedded server afterwards if we started it. A DuckDB
+    file needs no server: its env only selects the engine (the path stays the default or
+    the one exported)."""
+    if kind == engine.DUCKDB:
+        env = {engine.ENGINE_VARIABLE: engine.DUCKDB}
+        print(f"==> warehouse (DuckDB file): {engine.duckdb_path()}")
+        yield env
+        return
     server = warehouse.project_warehouse()
     was_running = server.is_running() if warehouse.configured_environment() is None else True
     env, server_or_none = warehouse.ensure_warehouse()
@@ -215,11 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep-warehouse", action="store_true", help="leave PostgreSQL running")
     parser.add_argument("--full-refresh", action="store_true", help="ignore the saved state")
+    parser.add_argument(
+        "--warehouse", choices=engine.ENGINES, default=engine.POSTGRES,
+        help="postgres (embedded unless configured) or duckdb (a file, no server)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     started = time.monotonic()
     try:
-        with running_warehouse(args.keep_warehouse) as db_env:
+        with running_warehouse(args.keep_warehouse, args.warehouse) as db_env:
             print(f"==> starting hotmart-emulator (seed {args.seed}, {args.accounts} accounts, "
                   f"{args.sales} sales each)")  # fmt: skip
             emu = start_emulator(accounts=args.accounts, sales=args.sales, seed=args.seed)
@@ -227,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"==> emulator at {emu.url}")
                 env = {**db_env, **emu.tap_env()}
                 refresh = ["--full-refresh"] if args.full_refresh else []
-                run_args = ["run", "hotmart-demo", *refresh]
+                environment = ["--environment=duckdb"] if args.warehouse == engine.DUCKDB else []
+                run_args = [*environment, "run", "hotmart-demo", *refresh]
                 print(f"==> meltano {' '.join(run_args)}")
                 meltano(run_args, env)
             finally:
@@ -241,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("demo interrupted", file=sys.stderr)
         return 130
+    where = f" of {engine.duckdb_path()}" if args.warehouse == engine.DUCKDB else ""
     print(f"\n==> done in {time.monotonic() - started:.0f}s. The demo's data is in the schemas "
-          f"{RAW_SCHEMA} and {MART_SCHEMA}; 'make demo' again syncs incrementally.\n"
+          f"{RAW_SCHEMA} and {MART_SCHEMA}{where}; 'make demo' again syncs incrementally.\n"
           "==> next, your own account: .venv/bin/hotmart-connect (README, 'Your own "
           "Hotmart account')")  # fmt: skip
     return 0
