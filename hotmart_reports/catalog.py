@@ -36,7 +36,7 @@ NEW_ORDERS = Report(
     ),
     dimensions=dimensions("account", "product", "source", "currency"),
     periods={period: ("period_start", last) for period, last in DAY_WEEK_MONTH.items()},
-    period_condition="period_type = %(period)s",
+    period_condition="period_type = {period}",
     totals_order="sum(new_orders)",
     empty="No orders in the warehouse yet.",
 )
@@ -229,7 +229,7 @@ CUSTOMERS = Report(
         product="first_product_id",
         source="first_touch_source",
     ),
-    listing_order="lifetime_value desc, customer_key",
+    listing_order="lifetime_value desc nulls last, customer_key",
 )
 
 REPORTS = (NEW_ORDERS, OVERVIEW, REFUNDS, FAILED_PAYMENTS, MRR, COHORTS, CUSTOMERS)

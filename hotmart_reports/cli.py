@@ -2,7 +2,9 @@
 
 One sub-command per report of ``catalog.REPORTS``; each offers the filters its mart has,
 ``--period`` / ``--last`` when it is a time series (``--top`` when it is a listing),
-``--format table|csv|json``, ``--dsn`` and ``--schema``.
+``--format table|csv|json``, ``--dsn`` (PostgreSQL) or ``--duckdb`` (a DuckDB file), and
+``--schema``; without ``--dsn`` or ``--duckdb``, the warehouse is the pipeline's
+(``HOTMART_WAREHOUSE_ENGINE``, see ``db.connect``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from hotmart_pipeline.engine import DEFAULT_DUCKDB_PATH
 from hotmart_reports.catalog import REPORTS
 from hotmart_reports.db import DEFAULT_SCHEMA, ReportError, connect
 from hotmart_reports.report import FORMATS, Options, Report, fetch, render
@@ -56,10 +60,18 @@ def add_report(sub: argparse._SubParsersAction, report: Report) -> None:
         default="table",
         help="table (default), csv (a header row, plain numbers) or json (decimals as strings)",
     )
-    p.add_argument(
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
         "--dsn",
         metavar="URL",
         help="PostgreSQL URL; default: the DBT_POSTGRES_* variables dbt uses",
+    )
+    where.add_argument(
+        "--duckdb",
+        type=Path,
+        metavar="PATH",
+        help="DuckDB file of the marts; default with HOTMART_WAREHOUSE_ENGINE=duckdb: "
+        f"$HOTMART_DUCKDB_PATH or {DEFAULT_DUCKDB_PATH}",
     )
     p.add_argument(
         "--schema",
@@ -95,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = {name: getattr(args, name, None) for name in (*report.filters, "period", "last", "top")}
     options = Options(**given)
     try:
-        with connect(args.dsn) as conn:
-            result = fetch(conn, schema, report, options)
+        with connect(args.dsn, duckdb_file=args.duckdb) as warehouse:
+            result = fetch(warehouse, schema, report, options)
     except ReportError as exc:
         print(f"hotmart-report: {one_line(str(exc))}", file=sys.stderr)
         return 2

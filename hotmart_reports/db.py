@@ -1,6 +1,10 @@
-"""Connecting to the warehouse the dbt project wrote to.
+"""Connecting to the warehouse the dbt project wrote to: PostgreSQL or a DuckDB file.
 
-The report reads the same settings as dbt (``DBT_POSTGRES_*``, see
+Which one: ``--dsn`` (PostgreSQL) or ``--duckdb`` (a file), else the engine the pipeline
+uses (``HOTMART_WAREHOUSE_ENGINE``, see ``hotmart_pipeline.engine``): PostgreSQL by
+default, or the DuckDB file of the Meltano environment ``duckdb``, opened read-only.
+
+PostgreSQL: the report reads the same settings as dbt (``DBT_POSTGRES_*``, see
 ``transform/profiles/profiles.yml``) and, like dbt's profile, falls back to the loader's
 (``TARGET_POSTGRES_*``) and then to the embedded warehouse, so that whatever ran
 ``dbt build`` can run the report with no extra configuration; ``--dsn`` overrides them
@@ -11,10 +15,13 @@ how the embedded warehouse hands out its generated password without ever printin
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from hotmart_pipeline import warehouse
+from hotmart_pipeline import engine, warehouse
+from hotmart_reports.sql import DUCKDB, POSTGRES, Dialect, Sql, ident
 
 DEFAULT_SCHEMA = "hotmart"
 
@@ -68,7 +75,99 @@ def _pipeline_warehouse_env(environ: Mapping[str, str]) -> dict[str, str]:
         raise ReportError(str(exc)) from exc
 
 
-def connect(dsn: str | None = None, environ: Mapping[str, str] | None = None):
+class MissingTableError(Exception):
+    """A query named a table (or schema) the warehouse does not have."""
+
+
+class Warehouse:
+    """An open connection to either engine, and the one way the reports query it.
+
+    Why: the reports build engine-neutral queries (``hotmart_reports.sql``); here they
+    become the engine's text and parameters, and each driver's own "no such table" error
+    (psycopg's ``UndefinedTable``, DuckDB's ``CatalogException``) becomes ``MissingTableError``.
+    """
+
+    def __init__(
+        self, connection: Any, dialect: Dialect, missing_table: tuple[type[Exception], ...]
+    ) -> None:
+        self.connection = connection
+        self.dialect = dialect
+        self.missing_table = missing_table
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.connection.close()
+
+    def execute(self, query: str, params: Sequence[object] | None = None) -> Any:
+        """Run ``query``, SQL of this engine (for scripts and tests), and return the cursor."""
+        return self.connection.execute(query, params)
+
+    def rows(self, query: Sql) -> list[tuple[Any, ...]]:
+        """All rows of ``query``; ``MissingTableError`` when it names a table that is not there."""
+        text, params = query.render(self.dialect)
+        try:
+            return self.execute(text, params).fetchall()
+        except self.missing_table as exc:
+            raise MissingTableError(str(exc)) from exc
+
+    @cached_property
+    def catalog(self) -> str:
+        """The database the connection is in (DuckDB: the file's catalog)."""
+        return str(self.execute("select current_database()").fetchone()[0])
+
+    def table(self, schema: str, name: str) -> Sql:
+        """``schema.name``, qualified with the catalog: DuckDB names the catalog of a file
+        after it, so in a ``hotmart.duckdb`` a bare ``hotmart.x`` could be the schema
+        ``hotmart`` or the catalog ``hotmart``, and DuckDB refuses it as ambiguous
+        (PostgreSQL accepts its own database's name the same way)."""
+        return ident(self.catalog, schema, name)
+
+
+def connect(
+    dsn: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    duckdb_file: Path | None = None,
+) -> Warehouse:
+    """The marts' warehouse, read-only: ``duckdb_file``, else ``dsn``'s PostgreSQL, else
+    the engine ``HOTMART_WAREHOUSE_ENGINE`` selects (DuckDB: ``HOTMART_DUCKDB_PATH``)."""
+    env = os.environ if environ is None else environ
+    if duckdb_file is None and not dsn and _engine(env) == engine.DUCKDB:
+        duckdb_file = engine.duckdb_path(env)
+    if duckdb_file is not None:
+        return connect_duckdb(duckdb_file)
+    return connect_postgres(dsn, environ)
+
+
+def _engine(environ: Mapping[str, str]) -> str:
+    try:
+        return engine.engine(environ)
+    except engine.EngineError as exc:
+        raise ReportError(str(exc)) from exc
+
+
+def connect_duckdb(path: Path) -> Warehouse:
+    """Open the DuckDB file read-only (a sync or dbt can keep writing other files)."""
+    try:
+        import duckdb  # noqa: PLC0415 - optional dependency (extra "reports")
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        msg = "duckdb is not installed: pip install 'tap-hotmart-oss[reports]'"
+        raise ReportError(msg) from exc
+    if not path.exists():
+        raise ReportError(
+            f"no DuckDB warehouse at {path}: run 'meltano --environment=duckdb run "
+            "hotmart-sync' (or 'make demo WAREHOUSE=duckdb') first"
+        )
+    try:
+        conn = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:  # not a DuckDB file, or a writer holds its lock
+        raise ReportError(f"cannot open the DuckDB warehouse at {path}: {exc}") from exc
+    return Warehouse(conn, DUCKDB, (duckdb.CatalogException,))
+
+
+def connect_postgres(dsn: str | None = None, environ: Mapping[str, str] | None = None) -> Warehouse:
     """Open a read-only psycopg connection, with a clear error when it cannot."""
     try:
         import psycopg  # noqa: PLC0415 - optional dependency (extra "reports")
@@ -88,4 +187,4 @@ def connect(dsn: str | None = None, environ: Mapping[str, str] | None = None):
             "(percent-encode special characters in the password)"
         ) from exc
     conn.read_only = True
-    return conn
+    return Warehouse(conn, POSTGRES, (psycopg.errors.UndefinedTable,))

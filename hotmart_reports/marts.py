@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hotmart_reports.db import ReportError
-
-if TYPE_CHECKING:
-    from psycopg import Connection
-    from psycopg.sql import Composable, Composed
+from hotmart_reports.db import MissingTableError, ReportError, Warehouse
+from hotmart_reports.sql import Sql, code_point_order, ident, join, raw, sql, value
 
 #: How many existing values an "unknown value" message lists before "and N more".
 LISTED_VALUES = 10
@@ -30,14 +27,22 @@ class Dimension:
     name: str
     plural: str
     column: str
-    #: SQL condition with ``{column}`` and the ``%(name)s`` parameter (a constant, never input)
+    #: SQL condition with ``{column}`` and the ``{value}`` filtered on (a constant of this
+    #: package; the value is a bound parameter)
     condition: str
+    #: the column holds text (sorted in code-point order), not numbers
+    text: bool = True
 
-    def matches(self) -> Composed:
-        """The condition on this dimension's column, for a query with ``Scope.params()``."""
-        from psycopg import sql  # noqa: PLC0415 - optional dependency (extra "reports")
+    def matches(self, scope: Scope) -> Sql:
+        """The condition on this dimension's column, for the value ``scope`` has."""
+        return sql(
+            self.condition, column=ident(self.column), value=value(getattr(scope, self.name))
+        )
 
-        return sql.SQL(self.condition).format(column=sql.Identifier(self.column))
+    def sort_key(self) -> Sql:
+        """This dimension's column, to sort on (text in code-point order)."""
+        column = ident(self.column)
+        return code_point_order(column) if self.text else column
 
     def on(self, column: str) -> Dimension:
         """This filter on a mart that names its column otherwise (``first_product_id``)."""
@@ -46,11 +51,11 @@ class Dimension:
 
 #: In this order: a value is looked up among the rows that match the filters before it.
 DIMENSIONS = (
-    Dimension("account", "accounts", "account_id", "{column} = %(account)s"),
-    Dimension("product", "products", "product_id", "{column} = %(product)s"),
+    Dimension("account", "accounts", "account_id", "{column} = {value}"),
+    Dimension("product", "products", "product_id", "{column} = {value}", text=False),
     # sources are typed by people in tracking links (Instagram, instagram): case-insensitive
-    Dimension("source", "sources", "source", "lower({column}) = lower(%(source)s)"),
-    Dimension("currency", "currencies", "currency_code", "{column} = upper(%(currency)s)"),
+    Dimension("source", "sources", "source", "lower({column}) = lower({value})"),
+    Dimension("currency", "currencies", "currency_code", "{column} = upper({value})"),
 )
 
 
@@ -62,10 +67,6 @@ class Scope:
     product: int | None = None
     source: str | None = None
     currency: str | None = None
-
-    def params(self) -> dict[str, Any]:
-        """The query parameters the conditions of ``where`` refer to."""
-        return {dimension.name: getattr(self, dimension.name) for dimension in DIMENSIONS}
 
     def describe(self) -> str:
         """The scope in words, for report titles: ``account acct-1, source instagram``."""
@@ -79,30 +80,22 @@ class Scope:
         return ", ".join(parts)
 
 
-def where(scope: Scope, dimensions: Sequence[Dimension] = DIMENSIONS) -> Composable:
+def where(scope: Scope, dimensions: Sequence[Dimension] = DIMENSIONS) -> Sql:
     """The SQL condition selecting the rows of ``scope`` (``true`` when it has no filter);
     ``dimensions``: the filters the mart has, with its column names."""
-    from psycopg import sql  # noqa: PLC0415 - optional dependency
-
     conditions = [
-        dimension.matches()
+        dimension.matches(scope)
         for dimension in dimensions
         if getattr(scope, dimension.name) is not None
     ]
-    return sql.SQL(" and ").join(conditions) if conditions else sql.SQL("true")
+    return join(" and ", conditions) if conditions else raw("true")
 
 
-def run(
-    conn: Connection[Any], schema: str, mart: str, query: Composed, params: dict[str, Any]
-) -> list[tuple[Any, ...]]:
+def run(warehouse: Warehouse, schema: str, mart: str, query: Sql) -> list[tuple[Any, ...]]:
     """Rows of ``query`` over ``schema.mart``; a missing mart means dbt has not built it yet."""
-    from psycopg import errors  # noqa: PLC0415 - optional dependency
-
     try:
-        with conn.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    except errors.UndefinedTable as exc:
+        return warehouse.rows(query)
+    except MissingTableError as exc:
         raise ReportError(
             f"{schema}.{mart} does not exist: run the dbt project first "
             "(meltano invoke dbt-postgres:build, or dbt build in transform/)"
@@ -110,7 +103,7 @@ def run(
 
 
 def check_scope(
-    conn: Connection[Any],
+    warehouse: Warehouse,
     schema: str,
     mart: str,
     scope: Scope,
@@ -121,44 +114,53 @@ def check_scope(
     Each value is looked up among the rows of the filters before it, so a product of
     another account is reported as unknown for the account asked for.
     """
-    from psycopg import sql  # noqa: PLC0415 - optional dependency
-
     checked = Scope()
     for dimension in dimensions:
-        value = getattr(scope, dimension.name)
-        if value is None:
+        given = getattr(scope, dimension.name)
+        if given is None:
             continue
-        query = sql.SQL("""
-            with known as (
-                select distinct {column} from {mart} where {within}
-            )
-            select
-                coalesce(bool_or({matches}), false),
-                count(*),
-                coalesce(
-                    (array_agg({column}::text order by {column}))[1:%(listed)s], '{{}}'
-                )
-            from known
-        """).format(
-            column=sql.Identifier(dimension.column),
-            mart=sql.Identifier(schema, mart),
-            within=where(checked, dimensions),
-            matches=dimension.matches(),
-        )
-        params = {**scope.params(), "listed": LISTED_VALUES}
-        ((found, count, listed),) = run(conn, schema, mart, query, params)
+        within = where(checked, dimensions)
+        query = known_values(warehouse.table(schema, mart), dimension, scope, within)
+        rows = run(warehouse, schema, mart, query)
+        count, found = rows[0][1:] if rows else (0, False)
         if not found:
             raise ReportError(
                 unknown_value_message(
                     dimension,
-                    value,
+                    given,
                     mart=f"{schema}.{mart}",
                     within=checked,
-                    listed=listed,
+                    listed=[listed for listed, *_ in rows],
                     count=count,
                 )
             )
-        checked = replace(checked, **{dimension.name: value})
+        checked = replace(checked, **{dimension.name: given})
+
+
+def known_values(mart: Sql, dimension: Dimension, scope: Scope, within: Sql) -> Sql:
+    """The first ``LISTED_VALUES`` values of ``dimension`` in the rows of ``mart`` that
+    ``within`` selects, as text, each with how many values there are and whether one is
+    ``scope``'s (window aggregates see every value, before the ``limit``); no row if none."""
+    return sql(
+        """
+        with known as (
+            select distinct {column} from {mart} where {within}
+        )
+        select
+            CAST({column} AS varchar),
+            count(*) over (),
+            count(*) filter (where {matches}) over () > 0
+        from known
+        order by {sort_key}
+        limit {listed}
+    """,
+        column=ident(dimension.column),
+        mart=mart,
+        within=within,
+        matches=dimension.matches(scope),
+        sort_key=dimension.sort_key(),
+        listed=value(LISTED_VALUES),
+    )
 
 
 def unknown_value_message(

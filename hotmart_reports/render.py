@@ -61,9 +61,11 @@ def cell(value: object, kind: str) -> str:
 
 def machine(value: object) -> object:
     """A value for CSV and JSON: integers as they are, decimals as exact strings (never a
-    float, never a thousands separator), dates ISO, a missing value None."""
+    float, never a thousands separator) without trailing zeros, so that the same amount
+    prints the same from every engine (DuckDB holds 297 as 297.000000, PostgreSQL as 297.0),
+    dates ISO, a missing value None."""
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(value.normalize(), "f")
     if isinstance(value, date):
         return value.isoformat()
     return value

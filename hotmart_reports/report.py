@@ -15,15 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hotmart_reports.db import ReportError
+from hotmart_reports.db import ReportError, Warehouse
 from hotmart_reports.marts import DIMENSIONS, Dimension, Scope, check_scope, run, where
 from hotmart_reports.render import cell, table, to_csv, to_json
-
-if TYPE_CHECKING:
-    from psycopg import Connection
-    from psycopg.sql import Composable, Composed
+from hotmart_reports.sql import (
+    Sql,
+    code_point_order,
+    ident,
+    join,
+    per_dialect,
+    raw,
+    sql,
+    value,
+)
 
 PERIOD_STEP = {"day": "1 day", "week": "1 week", "month": "1 month"}
 #: period name in titles, then its plural
@@ -41,29 +47,33 @@ class Column:
 
     name: str
     header: str
-    sql: str
+    sql: Sql
     kind: str = "int"
+
+    def sort_key(self) -> Sql:
+        """The column to sort on: text in code-point order, whatever the engine."""
+        return code_point_order(self.sql) if self.kind == "text" else self.sql
 
 
 def key(name: str, header: str, kind: str = "text") -> Column:
     """A mart column as it is, or the rows are grouped by (in a time series)."""
-    return Column(name, header, name, kind)
+    return Column(name, header, raw(name), kind)
 
 
 def total(name: str, header: str, kind: str = "int") -> Column:
     """The sum of a mart column, 0 for a period without rows (a count stays an integer:
-    PostgreSQL sums a bigint as a numeric)."""
-    cast = "::bigint" if kind == "int" else ""
-    return Column(name, header, f"coalesce(sum({name}), 0){cast}", kind)
+    PostgreSQL sums a bigint as a numeric, DuckDB as a HUGEINT)."""
+    summed = f"coalesce(sum({name}), 0)"
+    return Column(name, header, raw(f"CAST({summed} AS bigint)" if kind == "int" else summed), kind)
 
 
 def ratio(name: str, header: str, numerator: str, denominator: str, kind: str = "rate") -> Column:
     """``numerator / denominator`` of summed mart columns, rounded as the mart rounds its
-    own (half away from zero) to 4 decimals for a rate, 2 for money; null (``-``) when the
-    denominator is 0."""
+    own (half away from zero, exactly: ``Dialect.divide``) to 4 decimals for a rate, 2 for
+    money; null (``-``) when the denominator is 0."""
     digits = 4 if kind == "rate" else 2
-    sql = f"round(sum({numerator})::numeric / nullif(sum({denominator}), 0), {digits})"
-    return Column(name, header, sql, kind)
+    sums = raw(f"sum({numerator})"), raw(f"sum({denominator})")
+    return Column(name, header, per_dialect(lambda dialect: dialect.divide(*sums, digits)), kind)
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,7 @@ class Report:
     #: the filters the report offers, each with the mart's column
     dimensions: tuple[Dimension, ...]
     periods: Mapping[str, tuple[str, int]] = field(default_factory=dict)
-    #: extra condition on the mart rows of the period asked (``period_type = %(period)s``)
+    #: extra condition on the mart rows of the period asked (``period_type = {period}``)
     period_condition: str = "true"
     #: label of the first column of a time series
     period_header: str = "Period"
@@ -98,7 +108,9 @@ class Report:
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        first = (Column("period_start", self.period_header, "", "date"),) if self.periods else ()
+        first = (
+            (Column("period_start", self.period_header, raw(""), "date"),) if self.periods else ()
+        )
         return (*first, *self.keys, *self.metrics)
 
 
@@ -129,19 +141,17 @@ class Result:
         return bool(self.report.periods) and row[0] is None
 
 
-def fetch(conn: Connection[Any], schema: str, report: Report, options: Options) -> Result:
+def fetch(warehouse: Warehouse, schema: str, report: Report, options: Options) -> Result:
     """The rows of ``report`` for ``options`` (filters checked against the mart first)."""
     if options.last is not None and options.last < 1:
         raise ReportError("--last must be at least 1")
     if options.top is not None and options.top < 1:
         raise ReportError("--top must be at least 1")
     options = resolve(report, options)
-    check_scope(conn, schema, report.mart, options, report.dimensions)
+    check_scope(warehouse, schema, report.mart, options, report.dimensions)
     shape = time_series if report.periods else listing
-    query = shape(schema, report, options)
-    params = {**options.params(), "period": options.period, "last": options.last}
-    params["top"] = options.top
-    return Result(report, options, run(conn, schema, report.mart, query, params))
+    query = shape(warehouse.table(schema, report.mart), report, options)
+    return Result(report, options, run(warehouse, schema, report.mart, query))
 
 
 def resolve(report: Report, options: Options) -> Options:
@@ -155,34 +165,38 @@ def resolve(report: Report, options: Options) -> Options:
     return replace(options, period=period, last=last)
 
 
-def _select(report: Report, columns: tuple[Column, ...]) -> Composed:
-    from psycopg import sql  # noqa: PLC0415 - optional dependency
-
-    return sql.SQL(",\n            ").join(sql.SQL(column.sql) for column in columns)
+def _select(columns: tuple[Column, ...]) -> Sql:
+    return join(",\n            ", (column.sql for column in columns))
 
 
-def time_series(schema: str, report: Report, options: Options) -> Composed:
-    """Periods x keys, the empty periods as one zero row, then the totals per key."""
-    from psycopg import sql  # noqa: PLC0415 - optional dependency
+def time_series(mart: Sql, report: Report, options: Options) -> Sql:
+    """Periods x keys, the empty periods as one zero row, then the totals per key.
 
+    The periods come from ``generate_series`` in ``FROM`` (in a select list DuckDB returns
+    one list, not rows), over timestamps (DuckDB has no series of dates).
+    """
     assert options.period is not None
-    keys = sql.SQL(", ").join(sql.SQL(column.sql) for column in report.keys)
-    grouping: Composable = sql.SQL("(periods.period_start, {keys})").format(keys=keys)
-    total_order: Composable = sql.SQL("")
+    keys = join(", ", (column.sql for column in report.keys))
+    grouping = sql("(periods.period_start, {keys})", keys=keys)
+    total_order = raw("")
     if report.totals_order is not None:
-        grouping = sql.SQL("{grouping}, ({keys})").format(grouping=grouping, keys=keys)
-        total_order = sql.SQL(
-            "case when grouping(periods.period_start) = 1 then {order} end desc,"
-        ).format(order=sql.SQL(report.totals_order))
-    return sql.SQL("""
+        grouping = sql("{grouping}, ({keys})", grouping=grouping, keys=keys)
+        total_order = sql(
+            "case when grouping(periods.period_start) = 1 then {order} end desc,",
+            order=raw(report.totals_order),
+        )
+    return sql(
+        """
         with anchor as (
             select max({period_column}) as last_period from {mart} where {period_condition}
         ),
         periods as (
-            select generate_series(
-                last_period - (%(last)s - 1) * {step}::interval, last_period, {step}::interval
-            )::date as period_start
-            from anchor
+            select CAST(series.period_start AS date) as period_start
+            from anchor, generate_series(
+                CAST(last_period AS timestamp) - ({last} - 1) * CAST({step} AS interval),
+                CAST(last_period AS timestamp),
+                CAST({step} AS interval)
+            ) as series(period_start)
             where last_period is not null
         ),
         m as (
@@ -200,27 +214,27 @@ def time_series(schema: str, report: Report, options: Options) -> Composed:
             periods.period_start,
             {total_order}
             {keys_order}
-    """).format(
-        period_column=sql.Identifier(report.periods[options.period][0]),
-        mart=sql.Identifier(schema, report.mart),
-        period_condition=sql.SQL(report.period_condition),
-        step=sql.Literal(PERIOD_STEP.get(options.period, "1 month")),
+    """,
+        period_column=ident(report.periods[options.period][0]),
+        mart=mart,
+        period_condition=sql(report.period_condition, period=value(options.period)),
+        last=value(options.last),
+        step=value(PERIOD_STEP.get(options.period, "1 month")),
         scope=where(options, report.dimensions),
-        columns=_select(report, report.keys + report.metrics),
+        columns=_select(report.keys + report.metrics),
         grouping=grouping,
-        first_key=sql.SQL(report.keys[0].sql),
+        first_key=report.keys[0].sql,
         total_order=total_order,
-        keys_order=sql.SQL(", ").join(
-            sql.SQL(f"{column.sql} nulls first") for column in report.keys
+        keys_order=join(
+            ", ", (sql("{key} nulls first", key=column.sort_key()) for column in report.keys)
         ),
     )
 
 
-def listing(schema: str, report: Report, options: Options) -> Composed:
-    """The first ``%(top)s`` rows of each currency, in ``report.listing_order``."""
-    from psycopg import sql  # noqa: PLC0415 - optional dependency
-
-    return sql.SQL("""
+def listing(mart: Sql, report: Report, options: Options) -> Sql:
+    """The first ``options.top`` rows of each currency, in ``report.listing_order``."""
+    return sql(
+        """
         with ranked as (
             select
                 *,
@@ -231,13 +245,15 @@ def listing(schema: str, report: Report, options: Options) -> Composed:
         )
         select {columns}
         from ranked as m
-        where row_rank <= %(top)s
-        order by currency_rows desc, currency_code, row_rank
-    """).format(
-        order=sql.SQL(report.listing_order),
-        mart=sql.Identifier(schema, report.mart),
+        where row_rank <= {top}
+        order by currency_rows desc, {currency}, row_rank
+    """,
+        order=raw(report.listing_order),
+        mart=mart,
         scope=where(options, report.dimensions),
-        columns=_select(report, report.keys + report.metrics),
+        columns=_select(report.keys + report.metrics),
+        top=value(options.top),
+        currency=code_point_order(raw("currency_code")),
     )
 
 

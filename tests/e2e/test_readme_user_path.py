@@ -13,8 +13,10 @@ Slow (a new .venv, ``meltano install``, the demo, a sync): a few minutes, once.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -32,16 +34,20 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 USER_PATH_BLOCK = re.compile(r"<!-- user-path -->\n```bash\n(.*?)```", re.DOTALL)
+#: The same path into DuckDB, run after it in the same clone (an indented block of a list item).
+DUCKDB_PATH_BLOCK = re.compile(r"<!-- duckdb-path -->\n\s*```bash\n(.*?)```", re.DOTALL)
 #: Variables of a developer's shell that would point the clone elsewhere.
 ISOLATED_PREFIXES = ("TAP_HOTMART", "TARGET_POSTGRES", "DBT_", "MELTANO_", "PG", "HOTMART_")
 #: Folders holding installed packages (nothing a run writes), skipped by the secret scan.
 PACKAGE_DIRS = (".venv", ".git")
 
 
-def user_path_commands(readme: str = README) -> list[str]:
+def user_path_commands(
+    readme: str = README, marker: re.Pattern[str] = USER_PATH_BLOCK
+) -> list[str]:
     """The commands of the marked blocks, in order (comments and blank lines dropped)."""
     commands = []
-    for block in USER_PATH_BLOCK.findall(readme):
+    for block in marker.findall(readme):
         for line in block.splitlines():
             command = line.split(" #", 1)[0].strip()
             if command and not command.startswith("#"):
@@ -57,6 +63,11 @@ def test_the_user_path_is_marked_in_the_readme() -> None:
     assert ".venv/bin/meltano run hotmart-sync" in commands
     assert any("hotmart-report new-orders" in c for c in commands)
     assert any("schedule run" in c for c in commands)
+    assert user_path_commands(marker=DUCKDB_PATH_BLOCK) == [
+        "make demo WAREHOUSE=duckdb",
+        ".venv/bin/meltano --environment=duckdb run hotmart-sync",
+        ".venv/bin/meltano --environment=duckdb invoke hotmart-report new-orders",
+    ]
 
 
 @dataclass
@@ -127,7 +138,8 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
                     emulator)  # fmt: skip
     piped = "".join(f"{project.credentials[k]}\n" for k in ("client_id", "client_secret", "basic"))
     try:
-        for command in user_path_commands():
+        commands = user_path_commands() + user_path_commands(marker=DUCKDB_PATH_BLOCK)
+        for command in commands:
             stdin = piped if "hotmart-connect" in command else ""
             step = project.run(command, stdin=stdin)
             project.steps.append(step)
@@ -179,6 +191,50 @@ def test_the_report_shows_the_emulators_data_not_the_demos(clone: Clone) -> None
     assert accounts == "[('default',)]", "the demo's accounts must stay in their own schemas"
     truth = clone.emulator.tap_config()["accounts"][0]["account_id"]
     assert int(sales) == len(clone.emulator.ground_truth(truth, "sales"))
+
+
+#: Run in the clone: the rows of one mart from PostgreSQL (the pipeline's warehouse) and from
+#: the DuckDB file, each value as text (a decimal normalised: DuckDB's DECIMAL(38,6) prints
+#: 12.300000 where PostgreSQL's numeric prints 12.3).
+COMPARE_MART = """
+import json, sys
+from decimal import Decimal
+import duckdb, psycopg
+from hotmart_reports.db import connection_kwargs
+query = "select * from hotmart.hotmart__new_orders"
+def rows(cursor):
+    return sorted(
+        [str(v.normalize()) if isinstance(v, Decimal) else str(v) for v in row]
+        for row in cursor.execute(query).fetchall()
+    )
+kwargs = connection_kwargs()
+with psycopg.connect(kwargs.pop("conninfo", ""), **kwargs) as pg:
+    postgres = rows(pg)
+with duckdb.connect(".local/warehouse.duckdb", read_only=True) as duck:
+    in_duckdb = rows(duck)
+print(json.dumps({"postgres": postgres, "duckdb": in_duckdb}))
+"""
+
+
+def test_duckdb_builds_the_same_new_orders_as_postgresql(clone: Clone) -> None:
+    """`meltano --environment=duckdb run hotmart-sync` (README, DuckDB) leaves a file whose
+    hotmart.hotmart__new_orders equals PostgreSQL's for the same account."""
+    sync = _step(clone, "--environment=duckdb run hotmart-sync")
+    assert sync.returncode == 0, sync.output[-3000:]
+    report = _step(clone, "--environment=duckdb invoke hotmart-report").output
+    assert "New orders by month" in report and "BRL" in report
+    compare = ".venv/bin/python -c " + shlex.quote(COMPARE_MART)
+    step = clone.run(f".venv/bin/hotmart-warehouse start && {compare}")
+    assert step.returncode == 0, step.output[-3000:]
+    marts = json.loads(step.output.strip().splitlines()[-1])
+    assert marts["postgres"], "PostgreSQL's new orders are empty"
+    assert marts["duckdb"] == marts["postgres"]
+
+
+def test_the_duckdb_demo_used_no_postgresql(clone: Clone) -> None:
+    demo = _step(clone, "make demo WAREHOUSE=duckdb").output
+    assert "==> warehouse (DuckDB file):" in demo and "New orders by month" in demo
+    assert "Embedded PostgreSQL" not in demo and "embedded PostgreSQL" not in demo
 
 
 def test_the_readme_sample_is_the_demos_output(clone: Clone) -> None:

@@ -1,19 +1,23 @@
-"""The reports' data path, built once per session: emulator -> tap-hotmart ->
-target-postgres -> embedded PostgreSQL -> dbt build.
+"""The reports' data path, built once per session and engine: emulator -> tap-hotmart ->
+target-postgres -> embedded PostgreSQL -> dbt build, and emulator -> tap-hotmart ->
+target-duckdb -> a DuckDB file -> dbt build (the same dbt project, profile target `duckdb`).
 
-Why a session fixture: loading 2 accounts x 1,500 sales and building every mart takes about
-a minute; every reconciliation test then only queries the marts. The warehouse is always a
-fresh embedded PostgreSQL in a temporary folder (never a configured real one), so the tests
-cannot touch anybody's data.
+Why session fixtures: loading 2 accounts x 1,500 sales and building every mart takes about
+a minute per engine; every reconciliation test then only queries the marts. `pipeline` is
+parametrized by engine, so each test that uses it runs on PostgreSQL and on DuckDB;
+`postgres_pipeline` is the PostgreSQL one alone, for what only exists there (the dbt
+package installed in another project, the report's --dsn). The warehouse is always fresh, in
+a temporary folder (never a configured real one), so the tests cannot touch anybody's data.
 
 Executables are looked up in this order, and a missing one fails with what to do:
-an environment variable (HOTMART_TAP, HOTMART_TARGET_POSTGRES, HOTMART_DBT), then the
-venvs `meltano install` creates under .meltano/, then the running interpreter's venv,
-then PATH.
+an environment variable (HOTMART_TAP, HOTMART_TARGET_POSTGRES, HOTMART_TARGET_DUCKDB,
+HOTMART_DBT), then the venvs `meltano install` creates under .meltano/, then the running
+interpreter's venv, then PATH.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -26,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from hotmart_emulator import EmulatorServer
 from hotmart_pipeline import warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,10 +67,17 @@ def find_executable(name: str, env_var: str, meltano_path: str | None = None) ->
     pytest.fail(f"{name} not found: set {env_var} to its path{hint}, or put it on PATH")
 
 
+ENGINES = ("postgres", "duckdb")
+
+
 @dataclass
 class Pipeline:
-    """What the tests need: the connection, the ground truth and the dbt outcome."""
+    """What the tests need: the connection, the ground truth and the dbt outcome.
 
+    ``env`` is what a report command needs to read this warehouse (``DBT_POSTGRES_*``, or
+    ``HOTMART_WAREHOUSE_ENGINE=duckdb`` and ``HOTMART_DUCKDB_PATH``)."""
+
+    engine: str
     env: dict[str, str]
     ground_truth: dict[str, dict[str, list[dict]]]
     dbt_results: list[dict] = field(default_factory=list)
@@ -75,7 +87,19 @@ class Pipeline:
     refunded_at_ms: int = 0
     reload_started_at: float = 0.0
 
+    @property
+    def placeholder(self) -> str:
+        """The driver's parameter placeholder (psycopg's ``%s``, DuckDB's ``?``)."""
+        return "?" if self.engine == "duckdb" else "%s"
+
     def connect(self):
+        """A connection with ``execute(sql).fetchall()``; DuckDB's read-only, so that report
+        commands run by the tests can open the file beside it (DuckDB locks a file that a
+        process holds open for writing)."""
+        if self.engine == "duckdb":
+            import duckdb  # noqa: PLC0415 - the reports extra
+
+            return duckdb.connect(self.env["HOTMART_DUCKDB_PATH"], read_only=True)
         import psycopg  # noqa: PLC0415 - the reports extra
 
         return psycopg.connect(
@@ -111,23 +135,93 @@ RATES = [
 ]
 
 
-def _create_rates_table(connection) -> None:
-    import psycopg  # noqa: PLC0415
+class PostgresWarehouse:
+    """A fresh embedded PostgreSQL, loaded by target-postgres."""
 
-    with psycopg.connect(
-        host=connection.host,
-        port=connection.port,
-        user=connection.user,
-        dbname=connection.database,
-        passfile=str(connection.passfile),
-        autocommit=True,
-    ) as conn:
-        conn.execute("create schema if not exists fx")
-        conn.execute(
-            f"create table {RATES_TABLE} (rate_date date, currency_code text, rate numeric)"
+    name = "postgres"
+
+    def __init__(self, work: Path) -> None:
+        self.server = warehouse.EmbeddedWarehouse(work / "postgres")
+        self.connection = self.server.start()
+        self.target = find_executable(
+            "target-postgres",
+            "HOTMART_TARGET_POSTGRES",
+            ".meltano/loaders/target-postgres/venv/bin/target-postgres",
         )
-        with conn.cursor() as cur:
-            cur.executemany(f"insert into {RATES_TABLE} values (%s, %s, %s)", RATES)
+
+    def env(self) -> dict[str, str]:
+        return {**self.connection.env(), "DBT_TARGET": "dev"}
+
+    def target_config(self) -> dict[str, object]:
+        return {
+            "host": self.connection.host,
+            "port": self.connection.port,
+            "user": self.connection.user,
+            "password": "",
+            "database": self.connection.database,
+            "default_target_schema": "hotmart_raw",
+            "add_record_metadata": True,
+        }
+
+    def create_rates_table(self) -> None:
+        import psycopg  # noqa: PLC0415
+
+        c = self.connection
+        with psycopg.connect(
+            host=c.host, port=c.port, user=c.user, dbname=c.database,
+            passfile=str(c.passfile), autocommit=True,
+        ) as conn:  # fmt: skip
+            conn.execute("create schema if not exists fx")
+            conn.execute(
+                f"create table {RATES_TABLE} (rate_date date, currency_code text, rate numeric)"
+            )
+            with conn.cursor() as cur:
+                cur.executemany(f"insert into {RATES_TABLE} values (%s, %s, %s)", RATES)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+class DuckDBWarehouse:
+    """A fresh DuckDB file, loaded by target-duckdb (meltano.yml's pin of duckdb)."""
+
+    name = "duckdb"
+
+    def __init__(self, work: Path) -> None:
+        self.path = work / "warehouse.duckdb"
+        self.target = find_executable(
+            "target-duckdb",
+            "HOTMART_TARGET_DUCKDB",
+            ".meltano/loaders/target-duckdb/venv/bin/target-duckdb",
+        )
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DBT_TARGET": "duckdb",
+            "HOTMART_WAREHOUSE_ENGINE": "duckdb",
+            "HOTMART_DUCKDB_PATH": str(self.path),
+        }
+
+    def target_config(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "default_target_schema": "hotmart_raw",
+            "add_metadata_columns": True,
+        }
+
+    def create_rates_table(self) -> None:
+        import duckdb  # noqa: PLC0415
+
+        with duckdb.connect(str(self.path)) as conn:
+            conn.execute("create schema if not exists fx")
+            conn.execute(
+                f"create table {RATES_TABLE} (rate_date date, currency_code text, "
+                "rate decimal(38, 6))"
+            )
+            conn.executemany(f"insert into {RATES_TABLE} values (?, ?, ?)", RATES)
+
+    def stop(self) -> None:
+        """Nothing runs: the file stays in the test's temporary folder."""
 
 
 def _pick(items: list[dict], *, subscription: bool) -> str:
@@ -144,46 +238,23 @@ def _pick(items: list[dict], *, subscription: bool) -> str:
     raise AssertionError("no COMPLETE sale to refund in the emulator data")
 
 
-@pytest.fixture(scope="session")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    pytest.importorskip("psycopg", reason="needs the reports extra: pip install -e '.[reports]'")
-    from hotmart_emulator import EmulatorServer  # noqa: PLC0415
-
+def _build(engine: str, work: Path) -> Iterator[Pipeline]:
+    """Load the emulator's data into ``engine`` and build the marts, twice (see below)."""
     tap = find_executable("tap-hotmart", "HOTMART_TAP")
-    target = find_executable(
-        "target-postgres",
-        "HOTMART_TARGET_POSTGRES",
-        ".meltano/loaders/target-postgres/venv/bin/target-postgres",
-    )
     dbt = find_executable("dbt", "HOTMART_DBT", ".meltano/utilities/dbt-postgres/venv/bin/dbt")
-    work = tmp_path_factory.mktemp("reports")
-    server = warehouse.EmbeddedWarehouse(work / "postgres")
     timings: dict[str, float] = {}
     started = time.monotonic()
-    connection = server.start()
+    side = PostgresWarehouse(work) if engine == "postgres" else DuckDBWarehouse(work)
     try:
         env = {
             **os.environ,
-            **connection.env(),
+            **side.env(),
             "DBT_POSTGRES_SCHEMA": MART_SCHEMA,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_TARGET": "dev",
         }
         timings["warehouse"] = time.monotonic() - started
         target_config = work / "target.json"
-        target_config.write_text(
-            json.dumps(
-                {
-                    "host": connection.host,
-                    "port": connection.port,
-                    "user": connection.user,
-                    "password": "",
-                    "database": connection.database,
-                    "default_target_schema": "hotmart_raw",
-                    "add_record_metadata": True,
-                }
-            )
-        )
+        target_config.write_text(json.dumps(side.target_config()))
 
         def extract_load(tap_config: Path, name: str) -> None:
             t0 = time.monotonic()
@@ -196,7 +267,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                 )
                 assert tap_proc.stdout is not None
                 _run(
-                    [target, "--config", target_config],
+                    [side.target, "--config", target_config],
                     env,
                     work / f"{name}-target.log",
                     stdin=tap_proc.stdout,
@@ -264,7 +335,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             before_reload = time.time()
             extract_load(tap_config, "rerun_extract_load")
             # ... and the optional conversion to a reporting currency, from a user's table
-            _create_rates_table(connection)
+            side.create_rates_table()
             dbt_build(
                 "rerun_build",
                 RERUN_SCHEMA,
@@ -274,6 +345,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                 ),
             )
         yield Pipeline(
+            engine=engine,
             env=env,
             ground_truth=ground_truth,
             dbt_results=results,
@@ -283,4 +355,33 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             reload_started_at=before_reload,
         )
     finally:
-        server.stop()
+        side.stop()
+
+
+@pytest.fixture(scope="session")
+def pipelines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pipeline]]:
+    """Each engine's pipeline, built the first time a test asks for it and kept for the
+    session (so ``pipeline[postgres]`` and ``postgres_pipeline`` are the same build)."""
+    pytest.importorskip("psycopg", reason="needs the reports extra: pip install -e '.[reports]'")
+    with contextlib.ExitStack() as stack:
+
+        class Lazy(dict):
+            def __missing__(self, engine: str) -> Pipeline:
+                work = tmp_path_factory.mktemp(f"reports-{engine}")
+                built = contextlib.contextmanager(_build)(engine, work)
+                self[engine] = stack.enter_context(built)
+                return self[engine]
+
+        yield Lazy()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def pipeline(request: pytest.FixtureRequest, pipelines: dict[str, Pipeline]) -> Pipeline:
+    """The pipeline on each engine in turn: a test using it runs on PostgreSQL and DuckDB."""
+    return pipelines[request.param]
+
+
+@pytest.fixture(scope="session")
+def postgres_pipeline(pipelines: dict[str, Pipeline]) -> Pipeline:
+    """The PostgreSQL pipeline alone."""
+    return pipelines["postgres"]

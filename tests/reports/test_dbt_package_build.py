@@ -35,15 +35,15 @@ def _dbt(args: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def package_build(pipeline, tmp_path_factory: pytest.TempPathFactory) -> None:
+def package_build(postgres_pipeline, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A copy of integration_tests/ beside a copy of transform/ (its ../transform), built."""
     work = tmp_path_factory.mktemp("package")
     shutil.copytree(ROOT / "transform", work / "transform", ignore=GENERATED)
     user = shutil.copytree(ROOT / "integration_tests", work / "integration_tests")
-    env = {**pipeline.env, "DBT_POSTGRES_SCHEMA": PACKAGE_SCHEMA}
+    env = {**postgres_pipeline.env, "DBT_POSTGRES_SCHEMA": PACKAGE_SCHEMA}
     _dbt(["deps"], user, env)
     _dbt(["build", "--profiles-dir", str(user)], user, env)
-    same = {**pipeline.env, "DBT_POSTGRES_SCHEMA": SAME_DATA_SCHEMA}
+    same = {**postgres_pipeline.env, "DBT_POSTGRES_SCHEMA": SAME_DATA_SCHEMA}
     selection = [f"+{mart}" for mart in COMPARED_MARTS]
     _dbt(
         ["build", "--profiles-dir", "profiles", "--target-path", str(work / "own-target"),
@@ -54,8 +54,8 @@ def package_build(pipeline, tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.mark.parametrize("mart", COMPARED_MARTS)
-def test_the_package_builds_the_same_marts(pipeline, package_build, mart: str) -> None:
-    with pipeline.connect() as conn:
+def test_the_package_builds_the_same_marts(postgres_pipeline, package_build, mart: str) -> None:
+    with postgres_pipeline.connect() as conn:
         (rows,) = conn.execute(f'select count(*) from "{PACKAGE_SCHEMA}"."{mart}"').fetchone()
         assert rows > 0, f"{PACKAGE_SCHEMA}.{mart} is empty"
         for left, right in ((PACKAGE_SCHEMA, SAME_DATA_SCHEMA), (SAME_DATA_SCHEMA, PACKAGE_SCHEMA)):

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.e2e
 def _refund(pipeline, transaction: str) -> tuple:
     with pipeline.connect() as conn:
         row = conn.execute(
-            """
+            f"""
             select status, refund_date_basis, refund_event_at
             from hotmart_rerun.hotmart__orders
-            where account_id = 'acct-1' and transaction_id = %s
+            where account_id = 'acct-1' and transaction_id = {pipeline.placeholder}
         """,
             (transaction,),
         ).fetchone()

@@ -67,7 +67,7 @@ def test_a_malformed_dsn_is_one_line_that_never_quotes_it(dsn: str) -> None:
 
 
 def test_the_report_shows_new_buyers_once() -> None:
-    """The mart's first_time_orders is new_buyers by definition: one column, not two."""
+    """New buyers and Returning split the orders: one column each, no synonym."""
     rows = [
         (date(2026, 10, 1), "BRL", 3, 1, 2, Decimal("30.00"), Decimal("10.00")),
         (None, "BRL", 3, 1, 2, Decimal("30.00"), Decimal("10.00")),
