@@ -6,9 +6,10 @@ accounts, and stays exact after the world changes (refunds, status changes, new 
 incremental run updates rows in place.
 
 Everything is real: the ``meltano`` CLI with the project's meltano.yml, MeltanoLabs
-target-postgres from ``meltano install``, an embedded PostgreSQL (``hotmart_pipeline/warehouse.py``) on a
-temporary data dir, a ``hotmart-emulator serve`` subprocess, and Meltano's system DB in a
-temporary SQLite file so the project's own state is never touched.
+target-postgres from ``meltano install``, an embedded PostgreSQL
+(``hotmart_pipeline/warehouse.py``) on a temporary data dir, a ``hotmart-emulator serve``
+subprocess, and Meltano's system DB in a temporary SQLite file so the project's own state
+is never touched.
 """
 
 from __future__ import annotations
