@@ -1,4 +1,4 @@
-"""OAuth client-credentials tokens for one Hotmart account.
+"""OAuth client-credentials tokens for one Hotmart account, as a Singer SDK authenticator.
 
 Hotmart's token endpoint wants the client id and secret in the query string and the
 account's Basic key in the `Authorization` header. Tokens live 24-48 h; we refresh a
@@ -7,6 +7,13 @@ answers 401 `token_expired`. One manager per account is shared by every stream a
 worker thread, so a run asks for as few tokens as possible. A token endpoint that cannot
 be connected to on the first contact ends the run at once (`reach`); one that answered
 before and fails later is retried a few times (`retries.TOKEN_ATTEMPTS`).
+
+`TokenManager` is a Singer SDK authenticator (it authenticates a prepared request: the
+`auth` of each API request), but not the SDK's `OAuthAuthenticator`, which sends the
+client credentials in a POST body (Hotmart wants the query string), refreshes without a
+lock for the worker threads, does not count its request against the account's rate
+limit, and knows no 401 `token_expired`. Its `auth_headers` and `auth_params` stay empty:
+the Basic key and the client secret go only to the token endpoint, never to a log.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 
 import backoff
 import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
 
 from tap_hotmart.accounts import Account
 from tap_hotmart.errors import HotmartAuthError
@@ -34,8 +42,11 @@ class _TokenRequestError(Exception):
     """A token request that failed in a way another attempt may fix; says why."""
 
 
-class TokenManager:
-    """Fetches, caches and refreshes the bearer token of one account (thread-safe)."""
+class TokenManager(APIAuthenticatorBase):
+    """Fetches, caches and refreshes the bearer token of one account (thread-safe).
+
+    Passed as the `auth` of each API request, it sets the request's bearer token.
+    """
 
     def __init__(
         self,
@@ -46,6 +57,7 @@ class TokenManager:
         *,
         reach: HostReach | None = None,
     ) -> None:
+        super().__init__()
         self._account = account
         self._auth_url = auth_url
         self._session = session
@@ -55,6 +67,11 @@ class TokenManager:
         self._token: str | None = None
         self._refresh_at = 0.0
 
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Set the account's bearer token on an API request (fetching one if needed)."""
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        return request
+
     def token(self) -> str:
         """Return a valid access token, fetching a new one when needed."""
         with self._lock:
@@ -63,10 +80,10 @@ class TokenManager:
             assert self._token is not None
             return self._token
 
-    def invalidate(self, rejected_token: str) -> None:
-        """Forget a token the API rejected, unless another thread already replaced it."""
+    def invalidate(self, rejected: requests.PreparedRequest) -> None:
+        """Forget the token the API rejected, unless another thread already replaced it."""
         with self._lock:
-            if self._token == rejected_token:
+            if rejected.headers.get("Authorization") == f"Bearer {self._token}":
                 self._token = None
 
     def _fetch(self) -> None:

@@ -1,7 +1,8 @@
 """Base stream: Hotmart paging, per-account partitions, retries.
 
-`HotmartStream` reads an endpoint page by page (`page_token` until there is none), for
-every configured account; date-filtered endpoints build on it in `date_window_stream.py`.
+`HotmartStream` reads an endpoint page by page, as its SDK paginator leads
+(`pagination.HotmartPaginator`), for every configured account; date-filtered endpoints
+build on it in `date_window_stream.py`.
 Failures are retried through the SDK's backoff hooks, with the policy of `retries`. Each
 retry is logged as one line naming the account, the endpoint and the date window, never
 the request's query string (17 `transaction_status` values that say nothing).
@@ -31,6 +32,7 @@ from tap_hotmart.errors import (
     TransientAPIError,
 )
 from tap_hotmart.http import decode_items
+from tap_hotmart.pagination import HotmartPaginator
 from tap_hotmart.range_limits import says_range_too_wide
 from tap_hotmart.reach import network_problem
 from tap_hotmart.retries import (
@@ -41,6 +43,7 @@ from tap_hotmart.retries import (
 )
 
 if TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context, Record
 
     from tap_hotmart.http import AccountClient, Params
@@ -56,8 +59,8 @@ class HotmartStream(RESTStream[str]):
     # Nested objects are Hotmart's own, passed through verbatim; walking them per record
     # would cost CPU for nothing.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
-    #: Hotmart's path, relative to the API host; may contain {context keys}.
-    endpoint: ClassVar[str]
+    # `path` (the SDK's): Hotmart's path, relative to the API host; may name context keys,
+    # e.g. "/products/api/v1/products/{product_ucode}/offers".
     #: Keys of the parent's context copied into each record (child streams).
     parent_keys: ClassVar[tuple[str, ...]] = ()
     #: Names of the streams this one must sync after in a run (`TapHotmart.streams`).
@@ -161,17 +164,20 @@ class HotmartStream(RESTStream[str]):
 
     def _get_page(
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
-    ) -> Any:
-        body = client.get_page(path, params, lazy_items=lazy_items)
+    ) -> tuple[requests.Response, Any]:
+        response, body = client.get_page(path, params, lazy_items=lazy_items)
         if isinstance(body, dict) and not isinstance(body.get("items"), (list, msgspec.Raw)):
             # Read as an empty last page, this would end the window early and silently
             # lose its records; retried, and fatal if it persists.
             reason = "the answer has no list of items; it is not a Hotmart page"
             where = f"Account {client.account.account_id!r}, GET {path}"
             raise TransientAPIError(f"{where}: {reason}", reason)
-        return body
+        return response, body
 
     # Paging ----------------------------------------------------------------------------
+
+    def get_new_paginator(self) -> HotmartPaginator:
+        return HotmartPaginator()
 
     def iter_pages(
         self,
@@ -182,7 +188,7 @@ class HotmartStream(RESTStream[str]):
         lazy_items: bool = False,
         may_time_out: bool = False,
     ) -> Iterator[tuple[Any, int | None]]:
-        """Yield (items, total_results) for every page until Hotmart gives no next token.
+        """Yield (items, total_results) for every page, as the stream's paginator leads.
 
         With `lazy_items` the items may come as undecoded JSON (see `page_items`). With
         `may_time_out`, a first page that keeps failing with server errors raises
@@ -190,35 +196,28 @@ class HotmartStream(RESTStream[str]):
         and one refused with a 400 that says the date range is too wide raises
         `RangeTooWideError`.
         """
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
+        paginator = self.get_new_paginator()
+        while not paginator.finished:
             page_params = {**params, "max_results": self.page_size}
-            if token:
-                page_params["page_token"] = token
-                body = self._get_with_retries(client, path, page_params, lazy_items=lazy_items)
+            get = self._get_with_retries
+            if paginator.current_value:
+                page_params["page_token"] = paginator.current_value
             elif may_time_out:
-                body = self._get_first_page(client, path, page_params, lazy_items=lazy_items)
-            else:
-                body = self._get_with_retries(client, path, page_params, lazy_items=lazy_items)
+                get = self._get_first_page
+            response, body = get(client, path, page_params, lazy_items=lazy_items)
             items, page_info = _split_body(body)
             if not isinstance(items, msgspec.Raw):
                 items = page_items(items)
             yield items, page_info.get("total_results")
-            token = page_info.get("next_page_token") or None
-            if not token:
-                return
-            if token in seen:
-                msg = (
-                    f"Account {client.account.account_id!r}, GET {path}: Hotmart returned a "
-                    "page token it had already returned; stopping instead of looping."
-                )
-                raise PagingLoopError(msg)
-            seen.add(token)
+            try:
+                paginator.advance(response)
+            except PagingLoopError as exc:
+                where = f"Account {client.account.account_id!r}, GET {path}"
+                raise PagingLoopError(f"{where}: {exc}") from None
 
     def _get_first_page(
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool
-    ) -> Any:
+    ) -> tuple[requests.Response, Any]:
         """`_get_page` with the usual retries, except that repeated server errors end early.
 
         Hotmart answers 502 to a query that runs over 30 s, on every attempt: retrying the
@@ -227,7 +226,9 @@ class HotmartStream(RESTStream[str]):
         """
         server_errors = 0
 
-        def attempt(client: AccountClient, path: str, params: Params) -> Any:
+        def attempt(
+            client: AccountClient, path: str, params: Params
+        ) -> tuple[requests.Response, Any]:
             nonlocal server_errors
             try:
                 return self._get_page(client, path, params, lazy_items=lazy_items)
@@ -260,7 +261,7 @@ class HotmartStream(RESTStream[str]):
     def get_records(self, context: Context | None) -> Iterable[Record]:
         assert context is not None
         client = self.hotmart_tap.client(context["account_id"])
-        path = self.endpoint.format(**context)
+        path = self.path.format(**context)
         for items, _ in self.iter_pages(client, path, self.request_params(context)):
             yield from self._transform_page(items, context)
 

@@ -126,7 +126,7 @@ class DateWindowStream(HotmartStream):
         first, then as wide as the density asks and Hotmart accepts. Never a width this
         endpoint refused (`range_limits`)."""
         limits = self.hotmart_tap.range_limits(context["account_id"])
-        endpoint = self.endpoint
+        path = self.path
         if wide:
             return WindowPlanner(
                 start,
@@ -134,7 +134,7 @@ class DateWindowStream(HotmartStream):
                 first_days=SPARSE_WINDOW_DAYS,
                 max_days=math.inf,
                 target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
-                ceiling=lambda: limits.ceiling(endpoint, probe_from=SPARSE_WINDOW_DAYS),
+                ceiling=lambda: limits.ceiling(path, probe_from=SPARSE_WINDOW_DAYS),
             )
         return WindowPlanner(
             start,
@@ -142,7 +142,7 @@ class DateWindowStream(HotmartStream):
             first_days=int(self.config.get("window_days", 30)),
             max_days=int(self.config.get("max_window_days", 90)),
             target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
-            ceiling=lambda: limits.ceiling(endpoint),
+            ceiling=lambda: limits.ceiling(path),
         )
 
     def save_range_limits(self, context: Context) -> None:
@@ -318,7 +318,7 @@ class DateWindowStream(HotmartStream):
         splittable = span.end - span.start > timedelta(days=1)
         try:
             for items, total in self.iter_pages(
-                client, self.endpoint, span_params, lazy_items=True, may_time_out=splittable
+                client, self.path, span_params, lazy_items=True, may_time_out=splittable
             ):
                 if cancel.is_set():
                     return
@@ -386,10 +386,10 @@ class WindowDrain:
                 self.planner.narrow(_days(message.half))
                 continue
             if isinstance(message, Refused):
-                limits.refused(stream.endpoint, _days(message.span))
+                limits.refused(stream.path, _days(message.span))
                 continue
             span, size, total = message.span, message.size, message.total
-            limits.accepted(stream.endpoint, _days(span))
+            limits.accepted(stream.path, _days(span))
             if total is not None:
                 self._report_size(span, total)
             records = stream._transform_page(page_items(message.items), self.context)

@@ -21,7 +21,7 @@ class ProductsStream(HotmartStream):
     """The account's products."""
 
     name = "products"
-    endpoint = "/products/api/v1/products"
+    path = "/products/api/v1/products"
     primary_keys = ("account_id", "id")
 
     def transform(self, item: dict, context: Context) -> Record | None:
@@ -56,7 +56,7 @@ class ProductOffersStream(ProductChildStream):
     """Offers (prices and payment modes) of each product."""
 
     name = "product_offers"
-    endpoint = "/products/api/v1/products/{product_ucode}/offers"
+    path = "/products/api/v1/products/{product_ucode}/offers"
     primary_keys = ("account_id", "product_ucode", "code")
     parent_keys = ("product_ucode",)
 
@@ -69,7 +69,7 @@ class ProductPlansStream(ProductChildStream):
     """Subscription plans of each subscription product."""
 
     name = "product_plans"
-    endpoint = "/products/api/v1/products/{product_ucode}/plans"
+    path = "/products/api/v1/products/{product_ucode}/plans"
     primary_keys = ("account_id", "product_ucode", "code")
     parent_keys = ("product_ucode",)
 
@@ -89,7 +89,7 @@ class CouponsStream(ProductChildStream):
     """Discount coupons of each product."""
 
     name = "coupons"
-    endpoint = "/products/api/v1/coupon/product/{product_id}"
+    path = "/products/api/v1/coupon/product/{product_id}"
     primary_keys = ("account_id", "product_id", "id")
     parent_keys = ("product_id",)
 

@@ -48,7 +48,7 @@ def hoist_purchase(item: dict, context: Context) -> Record | None:
 class WatchesDisputes(DateWindowStream):
     """A `sales/history` stream that follows the disputes it saw until they end."""
 
-    endpoint = "/payments/api/v1/sales/history"
+    path = "/payments/api/v1/sales/history"
     primary_keys = ("account_id", "transaction")
     # Whatever statuses are asked for, the rows are sales/history items: one schema file.
     schema = StreamSchema(SCHEMAS, key="sales")
@@ -102,7 +102,7 @@ class WatchesDisputes(DateWindowStream):
             params = {**ALL_STATUSES, "transaction": transaction}
             reads[key] = [
                 record
-                for items, _ in self.iter_pages(client, self.endpoint, params)
+                for items, _ in self.iter_pages(client, self.path, params)
                 for record in self._transform_page(items, context)
             ]
         return copy.deepcopy(reads[key])
@@ -163,18 +163,18 @@ class SaleParticipantsStream(SaleDetailStream):
     """Buyer, producer, co-producers and affiliates of each sale (/sales/users)."""
 
     name = "sale_participants"
-    endpoint = "/payments/api/v1/sales/users"
+    path = "/payments/api/v1/sales/users"
 
 
 class SaleCommissionsStream(SaleDetailStream):
     """Who earned what on each sale (/sales/commissions)."""
 
     name = "sale_commissions"
-    endpoint = "/payments/api/v1/sales/commissions"
+    path = "/payments/api/v1/sales/commissions"
 
 
 class SalePriceDetailsStream(SaleDetailStream):
     """Base price, total, VAT, fee and coupon of each sale (/sales/price/details)."""
 
     name = "sale_price_details"
-    endpoint = "/payments/api/v1/sales/price/details"
+    path = "/payments/api/v1/sales/price/details"

@@ -32,7 +32,7 @@ class SubscriptionsStream(DateWindowStream):
     """
 
     name = "subscriptions"
-    endpoint = "/payments/api/v1/subscriptions"
+    path = "/payments/api/v1/subscriptions"
     primary_keys = ("account_id", "subscriber_code")
     replication_key = None
     date_params = ("accession_date", "end_accession_date")
@@ -53,7 +53,7 @@ class SubscriptionTransactionsStream(DateWindowStream):
     """
 
     name = "subscription_transactions"
-    endpoint = "/payments/api/v1/subscriptions/transactions"
+    path = "/payments/api/v1/subscriptions/transactions"
     primary_keys = ("account_id", "transaction")
     replication_key = "transaction_date"
     date_params = ("transaction_date", "end_transaction_date")
