@@ -101,6 +101,12 @@ def test_jobs_and_demo_plugin() -> None:
     ]
     (demo_tap,) = [p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-hotmart-demo"]
     assert demo_tap["inherit_from"] == "tap-hotmart"
+    # the demo after hotmart-connect: the real credentials in .env must not reach it
+    assert {k: demo_tap["config"][k] for k in ("client_id", "client_secret", "basic")} == {
+        "client_id": "",
+        "client_secret": "",
+        "basic": "",
+    }
     assert {s["job"] for s in PROJECT["schedules"]} == {"hotmart-sync"}
     assert PROJECT["default_environment"] == "dev"
 
