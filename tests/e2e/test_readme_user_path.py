@@ -55,6 +55,11 @@ def user_path_commands(
     return commands
 
 
+def readme_commands() -> list[str]:
+    """Every command the fixture runs: the user path, then the same path into DuckDB."""
+    return user_path_commands() + user_path_commands(marker=DUCKDB_PATH_BLOCK)
+
+
 def test_the_user_path_is_marked_in_the_readme() -> None:
     commands = user_path_commands()
     assert commands[0] == "make demo"
@@ -138,8 +143,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
                     emulator)  # fmt: skip
     piped = "".join(f"{project.credentials[k]}\n" for k in ("client_id", "client_secret", "basic"))
     try:
-        commands = user_path_commands() + user_path_commands(marker=DUCKDB_PATH_BLOCK)
-        for command in commands:
+        for command in readme_commands():
             stdin = piped if "hotmart-connect" in command else ""
             step = project.run(command, stdin=stdin)
             project.steps.append(step)
@@ -160,7 +164,7 @@ def test_every_command_exits_zero(clone: Clone) -> None:
         lines = step.output.splitlines()
         shown = "\n".join([*lines[:40], "...", *lines[-40:]] if len(lines) > 80 else lines)
         assert step.returncode == 0, f"`{step.command}` failed ({step.returncode}):\n{shown}"
-    assert len(clone.steps) == len(user_path_commands())
+    assert [step.command for step in clone.steps] == readme_commands()
 
 
 def test_no_colour_codes_when_the_output_is_not_a_terminal(clone: Clone) -> None:
