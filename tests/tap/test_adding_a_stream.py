@@ -13,7 +13,6 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,10 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.helpers.types import Context, Record
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from hotmart_emulator import EmulatorServer
 from tap_hotmart import tap as tap_module
 from tap_hotmart.client import HotmartStream
 from tap_hotmart.tap import TapHotmart
+from tests.support.emulator import started_emulator, tap_config
 
 # Step 2 of the recipe: the schema file, `<stream name>.json` (here in a throwaway
 # directory instead of tap_hotmart/schemas/, which the packaging tests check).
@@ -62,15 +61,11 @@ class ProductNamesStream(HotmartStream):
 # Step 3: registered in STREAM_TYPES (alone here, so that the standard tests stay short).
 THROWAWAY_TYPES = (ProductNamesStream,)
 
-_EMULATOR = EmulatorServer(seed=5, accounts=2, sales=50).start()
-atexit.register(_EMULATOR.stop)
+_EMULATOR = started_emulator(seed=5, accounts=2, sales=50)
 
 
 def _config() -> dict:
-    config = _EMULATOR.tap_config()
-    end = datetime.fromtimestamp(_EMULATOR.now_ms / 1000, tz=timezone.utc) + timedelta(days=1)
-    config["end_date"] = end.isoformat()
-    return config
+    return tap_config(_EMULATOR)
 
 
 # The SDK discovers the streams to test when it builds the class, and again in each test.

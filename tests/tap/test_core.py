@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import atexit
-from datetime import datetime, timedelta, timezone
-
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from hotmart_emulator import EmulatorServer
 from tap_hotmart.tap import TapHotmart
+from tests.support.emulator import started_emulator, tap_config
 
 # The SDK builds the test class from a config at import time, so the emulator starts here
 # and stops when the test session ends.
-_EMULATOR = EmulatorServer(seed=3, accounts=2, sales=400).start()
-atexit.register(_EMULATOR.stop)
+_EMULATOR = started_emulator(seed=3, accounts=2, sales=400)
 
 
 def _config() -> dict:
-    config = _EMULATOR.tap_config()
-    end = datetime.fromtimestamp(_EMULATOR.now_ms / 1000, tz=timezone.utc) + timedelta(days=1)
-    config["end_date"] = end.isoformat()
-    return config
+    return tap_config(_EMULATOR)
 
 
 TestTapHotmart = get_tap_test_class(
