@@ -16,7 +16,7 @@ WAREHOUSE ?= postgres
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS ?= false
 
 .PHONY: help venv install meltano-install demo test test-unit test-e2e lint \
-        warehouse-start warehouse-stop warehouse-status release-check clean-local
+        warehouse-start warehouse-stop warehouse-status release-check clean-local settings
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  make \1\t\2/' | expand -t 28
@@ -50,6 +50,11 @@ test-unit: install ## the tests that need no PostgreSQL and no Meltano run
 
 test-e2e: meltano-install ## only the pipeline and report tests
 	$(BIN)/pytest $(PYTEST_ARGS) -m e2e
+
+# The tap's settings are declared in tap_hotmart/settings.py only; this writes them into
+# meltano.yml, hub/tap-hotmart.yml and the README (tests/test_plugin_settings.py checks them).
+settings: install ## write the tap's settings from tap-hotmart --about into meltano.yml, the Hub definition, the README
+	$(BIN)/python -m hotmart_pipeline.plugin_settings
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .

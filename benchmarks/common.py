@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+from hotmart_emulator import EmulatorOptions
 from hotmart_emulator import process as emulator_process
 
 
@@ -87,37 +89,23 @@ def banner(name: str) -> None:
 # --------------------------------------------------------------------------- emulator
 
 
+#: What suits a benchmark: no rate limit to speak of (the tap's own budget is what it measures).
+BENCHMARK_OPTIONS = EmulatorOptions(rate_limit=1_000_000)
+
+
 class EmulatorProcess(emulator_process.EmulatorProcess):
     """`hotmart-emulator serve` in its own process (its own GIL), with the in-process API.
 
     The in-process `EmulatorServer` shares the benchmark's interpreter: its request
     threads and the harness's pipe reading then compete for one GIL, which slows the
-    emulator and makes the measured program look slower than it is. The defaults suit a
-    benchmark: no rate limit to speak of, and a long wait for a million-sale generation.
+    emulator and makes the measured program look slower than it is. It starts from
+    `BENCHMARK_OPTIONS` (with `changes`, fields by name, applied) and waits long for a
+    million-sale generation; a failed start ends the benchmark with the reason.
     """
 
-    def __init__(
-        self,
-        *,
-        seed: int,
-        accounts: int,
-        sales: int,
-        rate_limit: int = 1_000_000,
-        latency_ms: int = 0,
-        faults: str = "none",
-        max_query_rows: int | None = None,
-    ) -> None:
+    def __init__(self, options: EmulatorOptions = BENCHMARK_OPTIONS, **changes: Any) -> None:
         try:
-            super().__init__(
-                seed=seed,
-                accounts=accounts,
-                sales=sales,
-                rate_limit=rate_limit,
-                latency_ms=latency_ms,
-                faults=faults,
-                max_query_rows=max_query_rows,
-                timeout_s=1800.0,
-            )
+            super().__init__(options, timeout_s=1800.0, **changes)
         except emulator_process.EmulatorStartError as exc:
             raise SystemExit(str(exc)) from exc
 

@@ -18,9 +18,10 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from .options import EmulatorOptions, resolve, to_argv
 
 #: The first line ``hotmart-emulator serve`` prints; the URL follows it.
 LISTEN_PREFIX = "hotmart-emulator listening on "
@@ -47,70 +48,34 @@ def emulator_command(executable: str | None = None) -> list[str]:
     return [sys.executable, "-m", "hotmart_emulator.cli"]
 
 
-def serve_args(
-    *,
-    config_file: Path,
-    seed: int,
-    accounts: int,
-    sales: int,
-    faults: str,
-    rate_limit: int,
-    latency_ms: int,
-    port: int,
-    now: str | None,
-    history_days: int | None,
-    max_query_rows: int | None,
-    max_range_days: int | None = None,
-) -> list[str]:
-    """``serve`` and its options; None leaves an option at the CLI's default."""
-    args = [
-        "serve",
-        *("--port", str(port), "--seed", str(seed), "--accounts", str(accounts)),
-        *("--sales", str(sales), "--faults", faults, "--rate-limit", str(rate_limit)),
-        *("--latency-ms", str(latency_ms), "--write-config", str(config_file)),
-    ]
-    optional = {
-        "--now": now,
-        "--history-days": history_days,
-        "--max-query-rows": max_query_rows,
-        "--max-range-days": max_range_days,
-    }
-    for flag, value in optional.items():
-        if value is not None:
-            args += [flag, str(value)]
-    return args
+def serve_args(options: EmulatorOptions, config_file: Path) -> list[str]:
+    """``serve``, where to write the tap config, and the flags that parse back to ``options``."""
+    return ["serve", "--write-config", str(config_file), *to_argv(options)]
 
 
 class EmulatorProcess:
-    """A started ``hotmart-emulator serve --port 0 --write-config FILE`` child process.
+    """A started ``hotmart-emulator serve --write-config FILE`` child process.
 
-    Constructing it starts the process and returns once the emulator serves: ``url`` is the
-    address it printed and ``config`` the tap config it wrote. ``output`` collects its
-    stdout and stderr lines (a reader thread drains the pipe, so the child never blocks on
-    it). The control API helpers (``now_ms``, ``stats``, ``reset_stats``, ``advance``) talk
-    to ``/_emulator/``. Use it as a context manager, or call ``stop()``.
+    It takes the options of :class:`~hotmart_emulator.EmulatorServer` (``options`` with
+    ``changes``, fields by name, applied; ``options`` keeps the result) and passes them on as
+    the CLI's flags. Constructing it starts the process and returns once the emulator serves:
+    ``url`` is the address it printed and ``config`` the tap config it wrote. ``output``
+    collects its stdout and stderr lines (a reader thread drains the pipe, so the child never
+    blocks on it). The control API helpers (``now_ms``, ``stats``, ``reset_stats``,
+    ``advance``) talk to ``/_emulator/``. Use it as a context manager, or call ``stop()``.
     """
 
     def __init__(
         self,
+        options: EmulatorOptions | None = None,
         *,
-        seed: int = 0,
-        accounts: int = 1,
-        sales: int = 1000,
-        faults: str = "none",
-        rate_limit: int = 500,
-        latency_ms: int = 0,
-        port: int = 0,
-        now: str | None = None,
-        history_days: int | None = None,
-        max_query_rows: int | None = None,
-        max_range_days: int | None = None,
         config_file: Path | None = None,
-        extra_args: Sequence[str] = (),
         executable: str | None = None,
         timeout_s: float = 300.0,
         control_timeout_s: float = 600.0,
+        **changes: Any,
     ) -> None:
+        self.options = resolve(options, changes)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if config_file is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="hotmart-emulator-")
@@ -119,16 +84,7 @@ class EmulatorProcess:
         self.config_file.parent.mkdir(parents=True, exist_ok=True)
         self.config_file.unlink(missing_ok=True)  # a stale file must not pass for this run's
         self.control_timeout_s = control_timeout_s
-        self.command = [
-            *emulator_command(executable),
-            *serve_args(
-                config_file=self.config_file, seed=seed, accounts=accounts, sales=sales,
-                faults=faults, rate_limit=rate_limit, latency_ms=latency_ms, port=port,
-                now=now, history_days=history_days, max_query_rows=max_query_rows,
-                max_range_days=max_range_days,
-            ),
-            *extra_args,
-        ]  # fmt: skip
+        self.command = [*emulator_command(executable), *serve_args(self.options, config_file)]
         self.output: list[str] = []
         self._listening = threading.Event()
         self.process = self._spawn()

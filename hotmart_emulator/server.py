@@ -20,15 +20,15 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 
 from . import control
-from .api import DEFAULT_MAX_RANGE_DAYS, Api
+from .api import Api
 from .auth import TOKEN_PATH, Auth
 from .errors import ApiError, error_body
 from .faults import FLAKY_TOKEN_TTL_S, HTML_PAGE, Faults
+from .options import EmulatorOptions, resolve
 from .ratelimit import RateLimiter
 from .stats import Stats
 from .store import Store
 
-DEFAULT_NOW = "2026-11-01"
 DEFAULT_TOKEN_TTL_S = 86_400.0
 _encoder = msgspec.json.Encoder()
 
@@ -62,48 +62,29 @@ class Response:
 class EmulatorCore:
     """Everything but the socket: store, API, auth, rate limiter, faults, statistics.
 
-    ``max_query_rows`` (None = unlimited) models Hotmart's 30-second query timeout: a
-    date-filtered list query matching more rows answers 502 (see ``Api``).
-    ``max_range_days`` (None = unlimited; default 366) is Hotmart's limit on wide date
-    ranges: a sales query over a longer ``start_date``..``end_date`` range answers 400.
+    ``options`` (default: the defaults) with ``changes`` (fields of :class:`EmulatorOptions`
+    by name) applied; ``options`` keeps the result.
     """
 
-    def __init__(
-        self,
-        *,
-        seed: int = 0,
-        accounts: int = 1,
-        sales: int = 1000,
-        faults: str = "none",
-        rate_limit: int = 500,
-        latency_ms: int = 0,
-        now: str = DEFAULT_NOW,
-        history_days: int = 1095,
-        rate_window_s: float = 60.0,
-        token_ttl_s: float | None = None,
-        default_page_size: int = 10,
-        subscriptions_default_days: int = 30,
-        max_query_rows: int | None = None,
-        max_range_days: int | None = DEFAULT_MAX_RANGE_DAYS,
-    ) -> None:
-        self.seed = seed
-        self.faults = Faults(faults, seed)
-        self.store = Store(seed, accounts, sales, parse_day(now), history_days)
+    def __init__(self, options: EmulatorOptions | None = None, **changes: Any) -> None:
+        self.options = o = resolve(options, changes)
+        self.faults = Faults(o.faults, o.seed)
+        self.store = Store(o.seed, o.accounts, o.sales, parse_day(o.now), o.history_days)
         self.api = Api(
             self.store,
-            default_page_size=default_page_size,
-            subscriptions_default_days=subscriptions_default_days,
-            max_query_rows=max_query_rows,
-            max_range_days=max_range_days,
+            default_page_size=o.default_page_size,
+            subscriptions_default_days=o.subscriptions_default_days,
+            max_query_rows=o.max_query_rows,
+            max_range_days=o.max_range_days,
         )
+        token_ttl_s = o.token_ttl_s
         if token_ttl_s is None:
-            token_ttl_s = FLAKY_TOKEN_TTL_S if faults == "flaky" else DEFAULT_TOKEN_TTL_S
+            token_ttl_s = FLAKY_TOKEN_TTL_S if o.faults == "flaky" else DEFAULT_TOKEN_TTL_S
         self.auth = Auth(
             {k: (v.a.client_id, v.a.client_secret) for k, v in self.store.accounts.items()},
             token_ttl_s,
         )
-        self.limiter = RateLimiter(rate_limit, rate_window_s)
-        self.latency_ms = latency_ms
+        self.limiter = RateLimiter(o.rate_limit, o.rate_window_s)
         self.stats = Stats()
 
     def accounts(self) -> list[dict]:
@@ -157,7 +138,7 @@ class EmulatorCore:
             account = self.auth.identify(headers)
         allowed, rl_headers = self.limiter.hit(account or "(anonymous)")
         decision = self.faults.decide(url)
-        delay = self.latency_ms + decision.delay_ms
+        delay = self.options.latency_ms + decision.delay_ms
         if delay:
             time.sleep(delay / 1000)
         resp = self._answer(
@@ -288,52 +269,17 @@ class _Server(ThreadingHTTPServer):
 class EmulatorServer:
     """The emulator in a background thread: ``with EmulatorServer(...) as emu: emu.url``.
 
-    Keyword arguments beyond the CLI's (``rate_window_s``, ``token_ttl_s``,
-    ``default_page_size``, ``subscriptions_default_days``) exist so tests run fast.
+    Takes what :class:`EmulatorCore` takes; ``port`` of the options is where it listens.
     """
 
-    def __init__(
-        self,
-        *,
-        seed: int = 0,
-        accounts: int = 1,
-        sales: int = 1000,
-        faults: str = "none",
-        rate_limit: int = 500,
-        latency_ms: int = 0,
-        now: str = DEFAULT_NOW,
-        history_days: int = 1095,
-        port: int = 0,
-        rate_window_s: float = 60.0,
-        token_ttl_s: float | None = None,
-        default_page_size: int = 10,
-        subscriptions_default_days: int = 30,
-        max_query_rows: int | None = None,
-        max_range_days: int | None = DEFAULT_MAX_RANGE_DAYS,
-    ) -> None:
-        self.core = EmulatorCore(
-            seed=seed,
-            accounts=accounts,
-            sales=sales,
-            faults=faults,
-            rate_limit=rate_limit,
-            latency_ms=latency_ms,
-            now=now,
-            history_days=history_days,
-            rate_window_s=rate_window_s,
-            token_ttl_s=token_ttl_s,
-            default_page_size=default_page_size,
-            subscriptions_default_days=subscriptions_default_days,
-            max_query_rows=max_query_rows,
-            max_range_days=max_range_days,
-        )
-        self.requested_port = port
+    def __init__(self, options: EmulatorOptions | None = None, **changes: Any) -> None:
+        self.core = EmulatorCore(options, **changes)
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> EmulatorServer:
         handler = type("Handler", (_Handler,), {"core": self.core})
-        self._httpd = _Server(("127.0.0.1", self.requested_port), handler)
+        self._httpd = _Server(("127.0.0.1", self.core.options.port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},

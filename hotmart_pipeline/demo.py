@@ -36,6 +36,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from hotmart_emulator import EmulatorOptions
 from hotmart_emulator.process import EmulatorProcess, EmulatorStartError
 from hotmart_pipeline import engine, warehouse
 from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
@@ -90,19 +91,13 @@ def start_emulator(
     sales: int = 5_000,
     seed: int = 42,
     config_file: Path = EMULATOR_CONFIG,
-    max_query_rows: int | None = None,
-    extra_args: Sequence[str] = (),
     timeout_s: float = 120.0,
 ) -> Emulator:
     """Start the emulator on a free port and wait for its URL and written tap config."""
     try:
         return Emulator(
-            accounts=accounts,
-            sales=sales,
-            seed=seed,
+            EmulatorOptions(seed=seed, accounts=accounts, sales=sales),
             config_file=config_file,
-            max_query_rows=max_query_rows,
-            extra_args=extra_args,
             executable=venv_bin("hotmart-emulator"),
             timeout_s=timeout_s,
         )

@@ -26,12 +26,13 @@ from singer_sdk.singerlib import RecordMessage
 
 from tap_hotmart.errors import (
     HotmartAPIError,
+    HotmartAuthError,
     PagingLoopError,
     QueryTimeoutError,
     RangeTooWideError,
     TransientAPIError,
 )
-from tap_hotmart.http import decode_items
+from tap_hotmart.http import answer, decode_items, error_fields
 from tap_hotmart.pagination import HotmartPaginator
 from tap_hotmart.range_limits import says_range_too_wide
 from tap_hotmart.reach import network_problem
@@ -41,6 +42,7 @@ from tap_hotmart.retries import (
     SERVER_ERRORS_BEFORE_SPLIT,
     retry_waits,
 )
+from tap_hotmart.settings import setting
 
 if TYPE_CHECKING:
     import requests
@@ -114,7 +116,7 @@ class HotmartStream(RESTStream[str]):
 
     @property
     def page_size(self) -> int:
-        return int(self.config.get("page_size", 500))
+        return int(setting(self.config, "page_size"))
 
     # Retries ---------------------------------------------------------------------------
 
@@ -165,7 +167,9 @@ class HotmartStream(RESTStream[str]):
     def _get_page(
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
     ) -> tuple[requests.Response, Any]:
-        response, body = client.get_page(path, params, lazy_items=lazy_items)
+        response, body = client.get_page(
+            path, params, validate=self.validate_response, lazy_items=lazy_items
+        )
         if isinstance(body, dict) and not isinstance(body.get("items"), (list, msgspec.Raw)):
             # Read as an empty last page, this would end the window early and silently
             # lose its records; retried, and fatal if it persists.
@@ -173,6 +177,23 @@ class HotmartStream(RESTStream[str]):
             where = f"Account {client.account.account_id!r}, GET {path}"
             raise TransientAPIError(f"{where}: {reason}", reason)
         return response, body
+
+    def validate_response(self, response: requests.Response) -> None:
+        """What Hotmart's answer means: nothing for a success, else the error to raise.
+
+        Messages carry Hotmart's own `error` and `error_description`; the account's client
+        adds which account and endpoint. Called for every answer but a 429 and the first
+        401 for an expired token, which the client handles (`AccountClient.get_page`).
+        """
+        status = response.status_code
+        if status == 401:
+            raise HotmartAuthError(answer(response))
+        if status >= 500:
+            reason = answer(response)
+            raise TransientAPIError(reason, reason, response)
+        if status >= 400:
+            error, description = error_fields(response)
+            raise HotmartAPIError(answer(response), status, error, description)
 
     # Paging ----------------------------------------------------------------------------
 
@@ -185,26 +206,26 @@ class HotmartStream(RESTStream[str]):
         path: str,
         params: Params,
         *,
+        context: Context | None = None,
         lazy_items: bool = False,
         may_time_out: bool = False,
     ) -> Iterator[tuple[Any, int | None]]:
         """Yield (items, total_results) for every page, as the stream's paginator leads.
 
-        With `lazy_items` the items may come as undecoded JSON (see `page_items`). With
-        `may_time_out`, a first page that keeps failing with server errors raises
-        `QueryTimeoutError` (before anything is yielded) instead of exhausting the retries,
-        and one refused with a 400 that says the date range is too wide raises
-        `RangeTooWideError`.
+        Each page asks for `get_url_params` (of `context`) with `params` on top: what this
+        read narrows it to (a date window, other statuses, one transaction). With `lazy_items` the
+        items may come as undecoded JSON (see `page_items`). With `may_time_out`, a first
+        page that keeps failing with server errors raises `QueryTimeoutError` (before
+        anything is yielded) instead of exhausting the retries, and one refused with a 400
+        that says the date range is too wide raises `RangeTooWideError`.
         """
         paginator = self.get_new_paginator()
         while not paginator.finished:
-            page_params = {**params, "max_results": self.page_size}
-            get = self._get_with_retries
-            if paginator.current_value:
-                page_params["page_token"] = paginator.current_value
-            elif may_time_out:
-                get = self._get_first_page
-            response, body = get(client, path, page_params, lazy_items=lazy_items)
+            page_params = {**self.get_url_params(context, paginator.current_value), **params}
+            get = self._get_first_page if may_time_out and not paginator.current_value else None
+            response, body = (get or self._get_with_retries)(
+                client, path, page_params, lazy_items=lazy_items
+            )
             items, page_info = _split_body(body)
             if not isinstance(items, msgspec.Raw):
                 items = page_items(items)
@@ -247,37 +268,41 @@ class HotmartStream(RESTStream[str]):
 
     # Records ---------------------------------------------------------------------------
 
-    def request_params(self, context: Context | None) -> dict[str, Any]:
-        """Query parameters every request of this stream sends (besides paging)."""
-        return {}
+    def get_url_params(
+        self, context: Context | None, next_page_token: str | None
+    ) -> dict[str, Any]:
+        """The query of every page: the page size and the paginator's token.
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        """Shape one API item into a record; None drops an item that has no key."""
-        item["account_id"] = context["account_id"]
+        Streams extend it with the filters all of their requests send (statuses).
+        """
+        params: dict[str, Any] = {"max_results": self.page_size}
+        if next_page_token:
+            params["page_token"] = next_page_token
+        return params
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        """The record of one API item (the SDK calls this for every item `get_records`
+        yields): its account, which starts every primary key, and a child stream's parent
+        keys. Streams extend it with their own fields, and drop an item without its key
+        (returning None) after `skip_keyless`."""
+        assert context is not None
+        row["account_id"] = context["account_id"]
         for key in self.parent_keys:
-            item[key] = context[key]
-        return item
+            row[key] = context[key]
+        return row
+
+    def skip_keyless(self, context: Context) -> None:
+        """Warn of an item that has no key, which `post_process` then drops."""
+        self.logger.warning(
+            "%s [%s]: skipped an item without its key fields", self.name, context["account_id"]
+        )
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         assert context is not None
         client = self.hotmart_tap.client(context["account_id"])
         path = self.path.format(**context)
-        for items, _ in self.iter_pages(client, path, self.request_params(context)):
-            yield from self._transform_page(items, context)
-
-    def _transform_page(self, items: list[dict], context: Context) -> list[Record]:
-        records = []
-        for item in items:
-            record = self.transform(item, context)
-            if record is None:
-                self.logger.warning(
-                    "%s [%s]: skipped an item without its key fields",
-                    self.name,
-                    context["account_id"],
-                )
-            else:
-                records.append(record)
-        return records
+        for items, _ in self.iter_pages(client, path, {}, context=context):
+            yield from items
 
     # Run summary -----------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from tap_hotmart.client import HotmartStream, page_items
 from tap_hotmart.errors import QueryTimeoutError, RangeTooWideError
 from tap_hotmart.prefetch import PrefetchBudget
 from tap_hotmart.progress import WindowProgress
+from tap_hotmart.settings import setting
 from tap_hotmart.windows import (
     SPARSE_WINDOW_DAYS,
     Window,
@@ -139,8 +140,8 @@ class DateWindowStream(HotmartStream):
         return WindowPlanner(
             start,
             end,
-            first_days=int(self.config.get("window_days", 30)),
-            max_days=int(self.config.get("max_window_days", 90)),
+            first_days=int(setting(self.config, "window_days")),
+            max_days=int(setting(self.config, "max_window_days")),
             target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
             ceiling=lambda: limits.ceiling(path),
         )
@@ -179,9 +180,7 @@ class DateWindowStream(HotmartStream):
         # the history starts.
         searching = self.name == ACCOUNT_STREAM and start == start_date
         planner = self._planner(start, end, context, wide=self.starts_wide)
-        for window, records in self._fetch_in_order(
-            client, planner, self.request_params(context), context
-        ):
+        for window, records in self._fetch_in_order(client, planner, {}, context):
             yield from records
             if searching and records.count:
                 searching = False
@@ -197,7 +196,7 @@ class DateWindowStream(HotmartStream):
         bookmark = self.get_context_state(context).get("replication_key_value")
         if not bookmark:
             return None
-        lookback = timedelta(days=int(self.config.get("lookback_days", 60)))
+        lookback = timedelta(days=int(setting(self.config, "lookback_days")))
         return max(self.hotmart_tap.start_date, parse_iso(bookmark) - lookback)
 
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None):
@@ -225,6 +224,9 @@ class DateWindowStream(HotmartStream):
     ) -> Iterator[tuple[Window, WindowDrain]]:
         """Fetch up to `concurrency` windows at once; hand them out in window order.
 
+        `params` goes on top of `get_url_params` and the window's dates (the sweep's
+        statuses, say).
+
         Each window's records must be consumed before the next window is asked for. The
         window `concurrency` places after a given one is planned once that one's size is
         known (its first page's `total_results`, else its record count), so the cut never
@@ -232,7 +234,7 @@ class DateWindowStream(HotmartStream):
         """
         account_id = context["account_id"]
         progress = WindowProgress(self.logger, self.name, account_id, planner)
-        workers = max(1, int(self.config.get("concurrency", 4)))
+        workers = max(1, int(setting(self.config, "concurrency")))
         cancel = threading.Event()
         budget = PrefetchBudget(prefetch.PREFETCH_BYTES, cancel)
         pending: deque[tuple[Window, queue.Queue[WindowMessage]]] = deque()
@@ -247,6 +249,7 @@ class DateWindowStream(HotmartStream):
                         pages,
                         window,
                         client=client,
+                        context=context,
                         params=params,
                         cancel=cancel,
                         budget=budget,
@@ -283,6 +286,7 @@ class DateWindowStream(HotmartStream):
         window: Window,
         *,
         client: AccountClient,
+        context: Context,
         params: Params,
         cancel: threading.Event,
         budget: PrefetchBudget,
@@ -294,8 +298,8 @@ class DateWindowStream(HotmartStream):
         many bytes wait to be emitted.
         """
         try:
-            self._fill_span(pages, window, window, client=client, params=params,
-                            cancel=cancel, budget=budget)  # fmt: skip
+            self._fill_span(pages, window, window, client=client, context=context,
+                            params=params, cancel=cancel, budget=budget)  # fmt: skip
             pages.put(Done())
         except BaseException as exc:  # handed to the emitting thread, which re-raises it
             pages.put(Failed(exc))
@@ -307,6 +311,7 @@ class DateWindowStream(HotmartStream):
         span: Window,
         *,
         client: AccountClient,
+        context: Context,
         params: Params,
         cancel: threading.Event,
         budget: PrefetchBudget,
@@ -318,7 +323,12 @@ class DateWindowStream(HotmartStream):
         splittable = span.end - span.start > timedelta(days=1)
         try:
             for items, total in self.iter_pages(
-                client, self.path, span_params, lazy_items=True, may_time_out=splittable
+                client,
+                self.path,
+                span_params,
+                context=context,
+                lazy_items=True,
+                may_time_out=splittable,
             ):
                 if cancel.is_set():
                     return
@@ -345,8 +355,8 @@ class DateWindowStream(HotmartStream):
                 )  # fmt: skip
                 pages.put(Narrowed(left))
             for half in (left, right):
-                self._fill_span(pages, window, half, client=client, params=params,
-                                cancel=cancel, budget=budget)  # fmt: skip
+                self._fill_span(pages, window, half, client=client, context=context,
+                                params=params, cancel=cancel, budget=budget)  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -392,7 +402,7 @@ class WindowDrain:
             limits.accepted(stream.path, _days(span))
             if total is not None:
                 self._report_size(span, total)
-            records = stream._transform_page(page_items(message.items), self.context)
+            records = page_items(message.items)  # shaped by the stream's `post_process`
             del message  # the JSON text, no longer needed while the records are emitted
             self.budget.emitted(size, head_empty=self.pages.empty())
             if stream.window_field:

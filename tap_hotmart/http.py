@@ -1,8 +1,9 @@
-"""One Hotmart account's HTTP access: rate limit, bearer token, error classification.
+"""One Hotmart account's HTTP access: rate limit, bearer token, Hotmart's error bodies.
 
 Every stream and worker thread of an account goes through its `AccountClient`, so the
-account's request budget and token are shared. This module decides what each answer
-means; `retries` decides what is tried again and how often. The SDK's backoff around
+account's request budget and token are shared. The streams' `validate_response` decides
+what each answer means (with `answer` and `error_fields` here); `retries` decides what is
+tried again and how often. The SDK's backoff around
 `AccountClient.get_page` retries the failures; the waits after a 429, and the one new
 token after a 401 for an expired one, are here.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import decimal
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -96,10 +97,18 @@ class AccountClient:
         return session
 
     def get_page(
-        self, path: str, params: Params, *, lazy_items: bool = False
+        self,
+        path: str,
+        params: Params,
+        *,
+        validate: Callable[[requests.Response], None],
+        lazy_items: bool = False,
     ) -> tuple[requests.Response, dict[str, Any] | list[Any]]:
         """GET one page: the response (the paginator reads it) and its decoded body.
 
+        `validate` (the stream's SDK hook `validate_response`) judges every answer but a
+        429 (waited out here, in the account's limiter) and a 401 for an expired token
+        (one new token, here); what it raises goes on with the account named.
         With `lazy_items`, a `{"items": [...], "page_info": {...}}` body keeps its items as
         validated JSON text (`decode_items` decodes them); any other body is decoded whole.
 
@@ -123,21 +132,17 @@ class AccountClient:
                     continue  # the limiter now holds every thread until Hotmart's reset
                 reason = f"still rate-limited after {MAX_RATE_LIMIT_WAITS} waits"
                 raise TransientAPIError(f"{self._where(path)}: {reason}", reason)
-            if response.status_code == 401:
-                error, _ = _error_fields(response)
-                if error in EXPIRED_TOKEN_ERRORS and not token_refreshed:
+            if response.status_code == 401 and not token_refreshed:
+                error, _ = error_fields(response)
+                if error in EXPIRED_TOKEN_ERRORS:
                     self.tokens.invalidate(response.request)
                     token_refreshed = True
                     continue
-                raise HotmartAuthError(self._describe(path, response))
-            if response.status_code >= 500:
-                reason = _answer(response)
-                raise TransientAPIError(f"{self._where(path)}: {reason}", reason, response)
-            if response.status_code >= 400:
-                error, description = _error_fields(response)
-                raise HotmartAPIError(
-                    self._describe(path, response), response.status_code, error, description
-                )
+            try:
+                validate(response)
+            except (TransientAPIError, HotmartAPIError, HotmartAuthError) as exc:
+                exc.args = (f"{self._where(path)}: {exc}", *exc.args[1:])
+                raise
             try:
                 if lazy_items:
                     try:
@@ -168,18 +173,14 @@ class AccountClient:
     def _where(self, path: str) -> str:
         return f"Account {self.account.account_id!r}, GET {path}"
 
-    def _describe(self, path: str, response: requests.Response) -> str:
-        """One line naming the account, the endpoint and Hotmart's explanation."""
-        return f"{self._where(path)}: {_answer(response)}"
 
-
-def _answer(response: requests.Response) -> str:
+def answer(response: requests.Response) -> str:
     """The status with Hotmart's error and description, or the kind of body it came with.
 
     Also the reason in retry lines: an HTML 502 (a proxy's page) reads differently from
     Hotmart's own JSON error, and tells the user where the failure is.
     """
-    error, description = _error_fields(response)
+    error, description = error_fields(response)
     detail = f"HTTP {response.status_code}"
     if error:
         detail += f" {error}"
@@ -191,7 +192,7 @@ def _answer(response: requests.Response) -> str:
     return detail
 
 
-def _error_fields(response: requests.Response) -> tuple[str, str]:
+def error_fields(response: requests.Response) -> tuple[str, str]:
     """Hotmart's `error` and `error_description`, if the body carries them."""
     try:
         body = response.json()

@@ -33,12 +33,12 @@ from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
 from tap_hotmart.range_limits import RangeLimits
 from tap_hotmart.reach import HostReach
-from tap_hotmart.retries import REQUESTS_PER_MINUTE
 from tap_hotmart.settings import (
     SyncSettings,
     config_schema,
     parse_settings,
-    redact_config_errors,
+    reword_config_errors,
+    setting,
 )
 from tap_hotmart.streams.products import (
     CouponsStream,
@@ -117,7 +117,7 @@ class TapHotmart(Tap):
 
     @cached_property
     def _clients(self) -> dict[str, AccountClient]:
-        per_minute = int(self.config.get("requests_per_minute", REQUESTS_PER_MINUTE))
+        per_minute = int(setting(self.config, "requests_per_minute"))
         user_agent = f"tap-hotmart/{_version()}"
         reach = HostReach()  # a host that answered one account is up for all of them
         return {
@@ -159,9 +159,10 @@ class TapHotmart(Tap):
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
         except ConfigValidationError as exc:
-            # The SDK's schema check quotes the offending values; a secret's must not show.
+            # The SDK's schema check quotes the offending values (a secret's must not show)
+            # and words a range error its own way: say what parse_settings says.
             raise ConfigValidationError(
-                str(exc), errors=redact_config_errors(exc.errors), schema=exc.schema
+                str(exc), errors=reword_config_errors(exc.errors), schema=exc.schema
             ) from None
         self.run_summary = RunSummary(self.state)  # the state as given, before any sync
         #: Sales read by transaction code in this run, by (account, code): the disputes

@@ -10,7 +10,6 @@ marked sensitive there, would either be invisible to users or printed in clear b
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from hotmart_pipeline.executables import venv_executable
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_FILE = ROOT / "hub" / "tap-hotmart.yml"
@@ -43,21 +44,11 @@ SDK_BUILTIN_PREFIXES = ("flattening_",)
 REQUIRED_KEYWORDS = {"meltano_sdk"}
 
 
-def _tap_executable() -> str:
-    candidate = Path(sys.executable).parent / "tap-hotmart"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("tap-hotmart")
-    if found is None:
-        pytest.fail("tap-hotmart is not installed: pip install -e '.[test]'")
-    return found
-
-
 @pytest.fixture(scope="module")
 def about() -> dict[str, Any]:
     """The tap's own description of itself."""
     proc = subprocess.run(
-        [_tap_executable(), "--about", "--format=json"],
+        [venv_executable("tap-hotmart"), "--about", "--format=json"],
         capture_output=True,
         text=True,
         timeout=120,

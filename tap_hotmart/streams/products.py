@@ -24,11 +24,13 @@ class ProductsStream(HotmartStream):
     path = "/products/api/v1/products"
     primary_keys = ("account_id", "id")
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        if item.get("id") is None:
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        if row.get("id") is None:
+            self.skip_keyless(context)
             return None
-        item["created_at"] = ms_to_iso(item.get("created_at"))
-        return super().transform(item, context)
+        row["created_at"] = ms_to_iso(row.get("created_at"))
+        return super().post_process(row, context)
 
     def get_child_context(self, record: Record, context: Context | None) -> dict:
         return {
@@ -93,8 +95,10 @@ class CouponsStream(ProductChildStream):
     primary_keys = ("account_id", "product_id", "id")
     parent_keys = ("product_id",)
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        if item.get("id") is None:
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        if row.get("id") is None:
+            self.skip_keyless(context)
             return None
-        item["start_date"] = ms_to_iso(item.get("start_date"))
-        return super().transform(item, context)
+        row["start_date"] = ms_to_iso(row.get("start_date"))
+        return super().post_process(row, context)

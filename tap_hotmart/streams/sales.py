@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from singer_sdk import StreamSchema
@@ -45,6 +46,23 @@ def hoist_purchase(item: dict, context: Context) -> Record | None:
     return item
 
 
+@dataclass
+class DisputeWatch:
+    """One account's disputes in one run: those the last run left open, those seen again
+    (in a refund status), and those open now."""
+
+    previously_open: set[str]
+    seen_again: set[str] = field(default_factory=set)
+    open_now: set[str] = field(default_factory=set)
+
+    def saw(self, record: Record) -> None:
+        transaction = record["transaction"]
+        if record["status"] == DISPUTED_STATUS:
+            self.open_now.add(transaction)
+        if transaction in self.previously_open:
+            self.seen_again.add(transaction)
+
+
 class WatchesDisputes(DateWindowStream):
     """A `sales/history` stream that follows the disputes it saw until they end."""
 
@@ -53,8 +71,19 @@ class WatchesDisputes(DateWindowStream):
     # Whatever statuses are asked for, the rows are sales/history items: one schema file.
     schema = StreamSchema(SCHEMAS, key="sales")
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        return hoist_purchase(item, context)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The run's dispute watch of each account being synced.
+        self._watches: dict[str, DisputeWatch] = {}
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        record = hoist_purchase(row, context)
+        if record is None:
+            self.skip_keyless(context)
+            return None
+        self._watches[context["account_id"]].saw(record)
+        return record
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """The windows (and the sweep), then the disputes that ended outside them.
@@ -63,47 +92,43 @@ class WatchesDisputes(DateWindowStream):
         whole history), so a dispute of the last run that this run did not see at all has
         left the refund statuses: it is read again by its code. The open disputes are
         saved only once the run has read everything, so a run that stops earlier leaves
-        the previous list, and the next run checks it again.
+        the previous list, and the next run checks it again. The SDK hands each item
+        yielded here to `post_process` before asking for the next, so the watch has seen
+        every record by the time a loop below ends.
         """
         assert context is not None
+        account_id = context["account_id"]
         state = self.get_context_state(context)
-        previously_open = set(state.get(OPEN_DISPUTES_KEY) or ())
-        seen_again: set[str] = set()
-        open_now: set[str] = set()
-        for record in super().get_records(context):
-            transaction = record["transaction"]
-            if record["status"] == DISPUTED_STATUS:
-                open_now.add(transaction)
-            if transaction in previously_open:
-                seen_again.add(transaction)
-            yield record
-        resolved = sorted(previously_open - seen_again)
+        watch = self._watches[account_id] = DisputeWatch(
+            previously_open=set(state.get(OPEN_DISPUTES_KEY) or ())
+        )
+        yield from super().get_records(context)
+        resolved = sorted(watch.previously_open - watch.seen_again)
         if resolved:
             self.logger.info(
                 "%s [%s]: %d dispute(s) left the refund statuses; reading them by code",
                 self.name,
-                context["account_id"],
+                account_id,
                 len(resolved),
             )
         for transaction in resolved:
-            for record in self._read_one(context, transaction):
-                if record["status"] == DISPUTED_STATUS:
-                    open_now.add(transaction)  # disputed again since: keep watching it
-                yield record
+            # disputed again since: `saw` keeps watching it
+            yield from self._read_one(context, transaction)
         if self.selected:
-            state[OPEN_DISPUTES_KEY] = sorted(open_now)
+            state[OPEN_DISPUTES_KEY] = sorted(watch.open_now)
 
-    def _read_one(self, context: Context, transaction: str) -> list[Record]:
-        """One sale by its code, in whatever status it is now (read once per run)."""
+    def _read_one(self, context: Context, transaction: str) -> list[dict]:
+        """One sale by its code, in whatever status it is now (read once per run): the
+        items as Hotmart sent them, copies for each stream that reads them."""
         key = (context["account_id"], transaction)
         reads = self.hotmart_tap.reads_by_code
         if key not in reads:
             client = self.hotmart_tap.client(context["account_id"])
             params = {**ALL_STATUSES, "transaction": transaction}
             reads[key] = [
-                record
-                for items, _ in self.iter_pages(client, self.path, params)
-                for record in self._transform_page(items, context)
+                item
+                for items, _ in self.iter_pages(client, self.path, params, context=context)
+                for item in items
             ]
         return copy.deepcopy(reads[key])
 
@@ -121,8 +146,10 @@ class SalesStream(WatchesDisputes):
     sweep_filters = REFUND_FILTER
     syncs_after = ()
 
-    def request_params(self, context: Context | None) -> dict[str, Any]:
-        return ALL_STATUSES
+    def get_url_params(
+        self, context: Context | None, next_page_token: str | None
+    ) -> dict[str, Any]:
+        return {**super().get_url_params(context, next_page_token), **ALL_STATUSES}
 
 
 class RefundsStream(WatchesDisputes):
@@ -134,8 +161,10 @@ class RefundsStream(WatchesDisputes):
     replication_key = None
     starts_wide = True  # refund statuses are a few percent of sales
 
-    def request_params(self, context: Context | None) -> dict[str, Any]:
-        return REFUND_FILTER
+    def get_url_params(
+        self, context: Context | None, next_page_token: str | None
+    ) -> dict[str, Any]:
+        return {**super().get_url_params(context, next_page_token), **REFUND_FILTER}
 
 
 class SaleDetailStream(DateWindowStream):
@@ -149,14 +178,17 @@ class SaleDetailStream(DateWindowStream):
     replication_key = "order_window_end"
     window_field: ClassVar[str] = "order_window_end"
 
-    def request_params(self, context: Context | None) -> dict[str, Any]:
-        return ALL_STATUSES
+    def get_url_params(
+        self, context: Context | None, next_page_token: str | None
+    ) -> dict[str, Any]:
+        return {**super().get_url_params(context, next_page_token), **ALL_STATUSES}
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        if not item.get("transaction"):
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        if not row.get("transaction"):
+            self.skip_keyless(context)
             return None
-        item["account_id"] = context["account_id"]
-        return item
+        return super().post_process(row, context)
 
 
 class SaleParticipantsStream(SaleDetailStream):

@@ -38,12 +38,13 @@ class SubscriptionsStream(DateWindowStream):
     date_params = ("accession_date", "end_accession_date")
     starts_wide = True
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        if not item.get("subscriber_code"):
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        if not row.get("subscriber_code"):
+            self.skip_keyless(context)
             return None
-        item["account_id"] = context["account_id"]
-        _dates_to_iso(item, SUBSCRIPTION_DATES)
-        return item
+        _dates_to_iso(row, SUBSCRIPTION_DATES)
+        return super().post_process(row, context)
 
 
 class SubscriptionTransactionsStream(DateWindowStream):
@@ -58,17 +59,18 @@ class SubscriptionTransactionsStream(DateWindowStream):
     replication_key = "transaction_date"
     date_params = ("transaction_date", "end_transaction_date")
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        purchase = item.get("purchase")
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        purchase = row.get("purchase")
         if not isinstance(purchase, dict) or not purchase.get("transaction"):
+            self.skip_keyless(context)
             return None
         payment = purchase.get("payment")
         if not isinstance(payment, dict):
             payment = {}
-        item["account_id"] = context["account_id"]
-        item["transaction"] = purchase["transaction"]
-        item["transaction_date"] = ms_to_iso(purchase.get("order_date"))
-        item["purchase_status"] = purchase.get("status")
-        item["refund_chargeback_date"] = ms_to_iso(payment.get("refund_chargeback_date"))
-        _dates_to_iso(item, SUBSCRIPTION_TRANSACTION_DATES)
-        return item
+        row["transaction"] = purchase["transaction"]
+        row["transaction_date"] = ms_to_iso(purchase.get("order_date"))
+        row["purchase_status"] = purchase.get("status")
+        row["refund_chargeback_date"] = ms_to_iso(payment.get("refund_chargeback_date"))
+        _dates_to_iso(row, SUBSCRIPTION_TRANSACTION_DATES)
+        return super().post_process(row, context)

@@ -19,7 +19,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from hotmart_emulator.process import EmulatorProcess
+from hotmart_pipeline.executables import venv_executable
 
 pytestmark = pytest.mark.e2e
 
@@ -129,7 +129,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
     _fresh_copy(root)
     emulator = EmulatorProcess(
         seed=11, accounts=1, sales=800, config_file=root.parent / "emulator.json",
-        executable=str(Path(sys.executable).parent / "hotmart-emulator"),
+        executable=venv_executable("hotmart-emulator"),
     )  # fmt: skip
     account = emulator.config["accounts"][0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(ISOLATED_PREFIXES)}

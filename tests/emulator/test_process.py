@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from hotmart_emulator import EmulatorOptions
 from hotmart_emulator.process import EmulatorProcess, EmulatorStartError, serve_args
 
 from .conftest import SALES
@@ -67,13 +68,13 @@ def test_a_given_config_file_is_rewritten_and_kept(tmp_path: Path) -> None:
 def test_serve_args_leave_unset_options_to_the_cli(tmp_path: Path) -> None:
     common = {"seed": 1, "accounts": 1, "sales": 10, "faults": "none", "rate_limit": 5}
     args = serve_args(
-        config_file=tmp_path / "c.json", latency_ms=0, port=0, now=None, history_days=None,
-        max_query_rows=None, **common,
-    )  # fmt: skip
+        EmulatorOptions(latency_ms=0, port=0, max_query_rows=None, **common), tmp_path / "c.json"
+    )
     assert "--max-query-rows" not in args and "--now" not in args
     args = serve_args(
-        config_file=tmp_path / "c.json", latency_ms=0, port=0, now="2026-01-01",
-        history_days=30, max_query_rows=7, **common,
+        EmulatorOptions(latency_ms=0, port=0, now="2026-01-01", history_days=30,
+                        max_query_rows=7, **common),
+        tmp_path / "c.json",
     )  # fmt: skip
     assert args[-6:] == ["--now", "2026-01-01", "--history-days", "30", "--max-query-rows", "7"]
 

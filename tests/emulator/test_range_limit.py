@@ -7,9 +7,12 @@ was not recorded; the emulator's says the range is too wide, in Hotmart's error 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from hotmart_emulator import EmulatorServer
+from hotmart_emulator import EmulatorOptions, EmulatorServer
 from hotmart_emulator.api import DEFAULT_MAX_RANGE_DAYS, range_too_wide_description
 from hotmart_emulator.cli import build_parser, main
 from hotmart_emulator.data import DAY_MS
@@ -98,8 +101,8 @@ def test_the_cli_flag() -> None:
     assert parser.parse_args(["serve"]).max_range_days == DEFAULT_MAX_RANGE_DAYS
     assert parser.parse_args(["serve", "--max-range-days", "0"]).max_range_days == 0
     assert main(["serve", "--max-range-days", "-1"]) == 2
-    common = dict(seed=0, accounts=1, sales=1, faults="none", rate_limit=1, latency_ms=0,
-                  port=0, now=None, history_days=None, max_query_rows=None)  # fmt: skip
-    args = serve_args(config_file="c.json", max_range_days=90, **common)  # type: ignore[arg-type]
+    common: dict[str, Any] = dict(seed=0, accounts=1, sales=1, faults="none", rate_limit=1,
+                                  latency_ms=0, port=0, max_query_rows=None)  # fmt: skip
+    args = serve_args(EmulatorOptions(max_range_days=90, **common), Path("c.json"))
     assert args[-2:] == ["--max-range-days", "90"]
-    assert "--max-range-days" not in serve_args(config_file="c.json", **common)  # type: ignore[arg-type]
+    assert "--max-range-days" not in serve_args(EmulatorOptions(**common), Path("c.json"))

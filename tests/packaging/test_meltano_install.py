@@ -11,14 +11,14 @@ that the definition is one Meltano accepts, that the plugin's virtualenv gets a 
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from dist_helpers import INSTALL_TIMEOUT, ROOT, Dist, clean_env, run, venv_bin
+
+from hotmart_pipeline.executables import venv_executable
 
 pytestmark = pytest.mark.packaging
 
@@ -27,15 +27,9 @@ HUB_FILE = ROOT / "hub" / "tap-hotmart.yml"
 FAKE_TEST_BASIC = "cGFja2FnaW5nLXRlc3Q6bm90LWEtc2VjcmV0"
 
 
-def _meltano() -> Path:
+def _meltano() -> str:
     """The project's pinned Meltano (`make install` puts it in .venv)."""
-    candidate = Path(sys.executable).parent / "meltano"
-    if candidate.exists():
-        return candidate
-    found = shutil.which("meltano")
-    if found is None:
-        pytest.fail("meltano is not installed: make install")
-    return Path(found)
+    return venv_executable("meltano")
 
 
 @pytest.fixture(scope="module")

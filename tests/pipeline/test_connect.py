@@ -6,15 +6,15 @@ import base64
 import os
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hotmart_emulator.process import EmulatorProcess
+from hotmart_pipeline.executables import venv_executable
 
-CONNECT = Path(sys.executable).parent / "hotmart-connect"
+CONNECT = venv_executable("hotmart-connect")
 
 
 @pytest.fixture(scope="module")

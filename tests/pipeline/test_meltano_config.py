@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from hotmart_pipeline.executables import venv_executable
+
 ROOT = Path(__file__).resolve().parents[2]
-MELTANO = Path(sys.executable).parent / "meltano"
+MELTANO = venv_executable("meltano")
 
 
 @pytest.fixture

@@ -20,9 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ import pytest
 
 from hotmart_emulator import EmulatorServer
 from hotmart_pipeline import warehouse
+from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSFORM = ROOT / "transform"
@@ -55,16 +54,15 @@ def find_executable(name: str, env_var: str, meltano_path: str | None = None) ->
         if not (path.is_file() and os.access(path, os.X_OK)):
             pytest.fail(f"{env_var}={override} is not an executable file")
         return path
-    candidates = [ROOT / meltano_path] if meltano_path else []
-    candidates.append(Path(sys.executable).parent / name)
-    for candidate in candidates:
+    if meltano_path:
+        candidate = ROOT / meltano_path
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
-    found = shutil.which(name)
-    if found:
-        return Path(found)
-    hint = f" or run `make meltano-install` (creates {meltano_path})" if meltano_path else ""
-    pytest.fail(f"{name} not found: set {env_var} to its path{hint}, or put it on PATH")
+    try:
+        return Path(venv_executable(name))
+    except ExecutableNotFoundError:
+        hint = f" or run `make meltano-install` (creates {meltano_path})" if meltano_path else ""
+        pytest.fail(f"{name} not found: set {env_var} to its path{hint}, or put it on PATH")
 
 
 ENGINES = ("postgres", "duckdb")

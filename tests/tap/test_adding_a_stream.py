@@ -52,10 +52,12 @@ class ProductNamesStream(HotmartStream):
     primary_keys = ("account_id", "id")
     schema = StreamSchema(SchemaDirectory(_SCHEMAS))
 
-    def transform(self, item: dict, context: Context) -> Record | None:
-        if item.get("id") is None:
-            return None  # no key: skipped, with a warning
-        return {"account_id": context["account_id"], "id": item["id"], "name": item.get("name")}
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        assert context is not None
+        if row.get("id") is None:
+            self.skip_keyless(context)  # no key: dropped, with a warning
+            return None
+        return {"account_id": context["account_id"], "id": row["id"], "name": row.get("name")}
 
 
 # Step 3: registered in STREAM_TYPES (alone here, so that the standard tests stay short).

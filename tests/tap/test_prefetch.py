@@ -12,6 +12,7 @@ import pytest
 import tap_hotmart.prefetch as prefetch_module
 from hotmart_emulator import EmulatorServer
 from tap_hotmart.client import page_items
+from tap_hotmart.streams.sales import hoist_purchase
 from tap_hotmart.tap import TapHotmart
 from tap_hotmart.windows import WindowPlanner
 from tests.tap.stub import JSON, page, stub_stream
@@ -58,10 +59,9 @@ def test_a_tiny_prefetch_budget_bounds_waiting_pages_and_loses_nothing(monkeypat
         planner = WindowPlanner(tap.start_date, tap.sync_end, first_days=365, max_days=365,
                                 target_records=10**9)  # fmt: skip
         seen: list[str] = []
-        for window, records in stream._fetch_in_order(
-            tap.client("acct-1"), planner, stream.request_params(context), context
-        ):
-            for record in records:
+        for window, records in stream._fetch_in_order(tap.client("acct-1"), planner, {}, context):
+            for item in records:
+                record = hoist_purchase(item, context)
                 order_date = datetime.fromisoformat(record["order_date"])
                 assert window.start <= order_date < window.end
                 seen.append(record["transaction"])
