@@ -16,7 +16,8 @@ WAREHOUSE ?= postgres
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS ?= false
 
 .PHONY: help venv install meltano-install demo test test-unit test-e2e lint \
-        warehouse-start warehouse-stop warehouse-status release-check clean-local settings
+        warehouse-start warehouse-stop warehouse-status release-check clean-local settings \
+        chromium
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  make \1\t\2/' | expand -t 28
@@ -42,14 +43,24 @@ meltano-install: .meltano/.installed ## install the Meltano plugins (loader, dbt
 demo: meltano-install ## emulator -> tap -> embedded PostgreSQL (or WAREHOUSE=duckdb) -> dbt -> New Orders report
 	$(BIN)/hotmart-demo --warehouse $(WAREHOUSE)
 
-test: meltano-install lint ## everything the tests need, lint, then every test
+test: meltano-install lint chromium ## everything the tests need, lint, then every test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install ## the tests that need no PostgreSQL and no Meltano run
 	$(BIN)/pytest $(PYTEST_ARGS) -m "not e2e"
 
-test-e2e: meltano-install ## only the pipeline and report tests
+test-e2e: meltano-install chromium ## only the pipeline and report tests
 	$(BIN)/pytest $(PYTEST_ARGS) -m e2e
+
+# The dashboard's browser test (tests/reports/test_dashboard_browser.py) opens the page in
+# Debian's Chromium, driven by Playwright (Playwright's own browser download is not used).
+chromium: ## install Debian's chromium (/usr/bin/chromium) for the dashboard's browser test
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "make chromium: /usr/bin/chromium is missing; install Debian's chromium package as root (apt-get install -y chromium)" >&2; \
+	    exit 1; \
+	  fi; \
+	  apt-get update -q && apt-get install -y -q chromium; }
 
 # The tap's settings are declared in tap_hotmart/settings.py only; this writes them into
 # meltano.yml, hub/tap-hotmart.yml and the README (tests/test_plugin_settings.py checks them).

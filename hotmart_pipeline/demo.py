@@ -13,7 +13,8 @@ What it does (``make demo`` runs it, ``hotmart-demo`` from ``.venv``):
 3. runs ``meltano run hotmart-demo`` (tap-hotmart-demo -> target-postgres-demo -> dbt build),
    with the emulator's config passed as ``TAP_HOTMART_DEMO_*`` variables, into the demo's own
    schemas (``hotmart_demo_raw``, ``hotmart_demo``) so that it never mixes with real data;
-4. prints the New Orders report (``hotmart-report new-orders --schema hotmart_demo``);
+4. prints the New Orders report (``hotmart-report new-orders --schema hotmart_demo``) and
+   writes the dashboard (``hotmart-report dashboard``) to ``.local/dashboard.html``;
 5. stops the emulator and the embedded PostgreSQL it started (data and Meltano state stay).
 
 ``--warehouse duckdb`` (``make demo WAREHOUSE=duckdb``) does the same with no server at all:
@@ -167,6 +168,16 @@ def print_report(env: Mapping[str, str]) -> None:
         raise DemoError(f"the report command failed (exit {proc.returncode})")
 
 
+def write_dashboard(env: Mapping[str, str]) -> Path:
+    """Write the dashboard of the demo's marts (``hotmart-report dashboard``) into .local/."""
+    out = LOCAL_DIR / "dashboard.html"
+    command = [venv_bin("hotmart-report"), "dashboard", "--schema", MART_SCHEMA, "--out", str(out)]
+    proc = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, check=False)
+    if proc.returncode != 0:
+        raise DemoError(f"the dashboard command failed (exit {proc.returncode})")
+    return out
+
+
 def connect(env: Mapping[str, str]) -> Any:
     """A psycopg connection from the ``DBT_POSTGRES_*`` settings (password via PGPASSFILE)."""
     import psycopg  # noqa: PLC0415 - only the tests need it; the demo runs without
@@ -242,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("==> emulator stopped")
             print("\n==> New Orders")
             print_report(db_env)
+            dashboard = write_dashboard(db_env)
     except (DemoError, warehouse.WarehouseError) as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
@@ -253,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{RAW_SCHEMA} and {MART_SCHEMA}{where}; 'make demo' again syncs incrementally.\n"
           "==> next, your own account: .venv/bin/hotmart-connect (README, 'Your own "
           "Hotmart account')")  # fmt: skip
+    print(f"==> dashboard (open it in a browser): {dashboard}")
     return 0
 
 

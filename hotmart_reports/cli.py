@@ -1,6 +1,7 @@
 """``hotmart-report``: print a report of the Hotmart marts in the terminal.
 
-One sub-command per report of ``catalog.REPORTS``; each offers the filters its mart has,
+One sub-command per report of ``catalog.REPORTS``, and ``dashboard`` (all of them as charts
+in one HTML file, ``hotmart_reports.dashboard``); each report offers the filters its mart has,
 ``--period`` / ``--last`` when it is a time series (``--top`` when it is a listing),
 ``--format table|csv|json``, ``--dsn`` (PostgreSQL) or ``--duckdb`` (a DuckDB file), and
 ``--schema``; without ``--dsn`` or ``--duckdb``, the warehouse is the pipeline's
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from hotmart_pipeline.engine import DEFAULT_DUCKDB_PATH
 from hotmart_reports.catalog import REPORTS
-from hotmart_reports.db import DEFAULT_SCHEMA, ReportError, connect
+from hotmart_reports.dashboard import command as dashboard
+from hotmart_reports.db import DEFAULT_SCHEMA, ReportError, Warehouse, connect
 from hotmart_reports.report import FORMATS, Options, Report, fetch, render
 
 #: each filter's option: (argument type, metavar, help)
@@ -60,6 +62,12 @@ def add_report(sub: argparse._SubParsersAction, report: Report) -> None:
         default="table",
         help="table (default), csv (a header row, plain numbers) or json (decimals as strings)",
     )
+    add_warehouse_options(p)
+    p.set_defaults(report=report, run=run_report)
+
+
+def add_warehouse_options(p: argparse.ArgumentParser) -> None:
+    """Where the marts are: ``--dsn`` or ``--duckdb``, and ``--schema`` (every command)."""
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--dsn",
@@ -78,7 +86,20 @@ def add_report(sub: argparse._SubParsersAction, report: Report) -> None:
         default=None,
         help="schema of the marts (default: $DBT_POSTGRES_SCHEMA or 'hotmart')",
     )
-    p.set_defaults(report=report)
+
+
+def add_dashboard(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(dashboard.NAME, help=dashboard.HELP, description=dashboard.HELP)
+    dashboard.add_arguments(p)
+    add_warehouse_options(p)
+    p.set_defaults(check=dashboard.check, run=dashboard.run)
+
+
+def run_report(warehouse: Warehouse, schema: str, args: argparse.Namespace) -> str:
+    """One report of ``catalog.REPORTS``, rendered in ``--format``."""
+    report: Report = args.report
+    given = {name: getattr(args, name, None) for name in (*report.filters, "period", "last", "top")}
+    return render(fetch(warehouse, schema, report, Options(**given)), args.format)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="name", required=True, metavar="REPORT")
     for report in REPORTS:
         add_report(sub, report)
+    add_dashboard(sub)
     return parser
 
 
@@ -100,20 +122,20 @@ def one_line(message: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one report; exit code 2, one line on stderr, for anything the user can fix."""
+    """Run one report or the dashboard; exit code 2, one line on stderr, for anything the
+    user can fix."""
     args = build_parser().parse_args(argv)
-    report: Report = args.report
     schema = args.schema or os.environ.get("DBT_POSTGRES_SCHEMA") or DEFAULT_SCHEMA
-    given = {name: getattr(args, name, None) for name in (*report.filters, "period", "last", "top")}
-    options = Options(**given)
     try:
+        if hasattr(args, "check"):
+            args.check(args)
         with connect(args.dsn, duckdb_file=args.duckdb) as warehouse:
-            result = fetch(warehouse, schema, report, options)
+            output = args.run(warehouse, schema, args)
     except ReportError as exc:
         print(f"hotmart-report: {one_line(str(exc))}", file=sys.stderr)
         return 2
     try:
-        print(render(result, args.format))
+        print(output)
     except BrokenPipeError:  # `hotmart-report ... | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return 0

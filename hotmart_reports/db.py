@@ -106,9 +106,18 @@ class Warehouse:
 
     def rows(self, query: Sql) -> list[tuple[Any, ...]]:
         """All rows of ``query``; ``MissingTableError`` when it names a table that is not there."""
+        return self._fetch(query)[1]
+
+    def records(self, query: Sql) -> list[dict[str, Any]]:
+        """All rows of ``query`` keyed by column name (the dashboard's JSON), as ``rows``."""
+        names, rows = self._fetch(query)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _fetch(self, query: Sql) -> tuple[list[str], list[tuple[Any, ...]]]:
         text, params = query.render(self.dialect)
         try:
-            return self.execute(text, params).fetchall()
+            cursor = self.execute(text, params)
+            return [column[0] for column in cursor.description], cursor.fetchall()
         except self.missing_table as exc:
             raise MissingTableError(str(exc)) from exc
 

@@ -96,10 +96,23 @@ def run(warehouse: Warehouse, schema: str, mart: str, query: Sql) -> list[tuple[
     try:
         return warehouse.rows(query)
     except MissingTableError as exc:
-        raise ReportError(
-            f"{schema}.{mart} does not exist: run the dbt project first "
-            "(meltano invoke dbt-postgres:build, or dbt build in transform/)"
-        ) from exc
+        raise missing_mart(schema, mart) from exc
+
+
+def run_records(warehouse: Warehouse, schema: str, mart: str, query: Sql) -> list[dict[str, Any]]:
+    """``run``, each row keyed by its column names."""
+    try:
+        return warehouse.records(query)
+    except MissingTableError as exc:
+        raise missing_mart(schema, mart) from exc
+
+
+def missing_mart(schema: str, mart: str) -> ReportError:
+    """What to do when ``schema.mart`` is not there."""
+    return ReportError(
+        f"{schema}.{mart} does not exist: run the dbt project first "
+        "(meltano invoke dbt-postgres:build, or dbt build in transform/)"
+    )
 
 
 def check_scope(

@@ -28,6 +28,7 @@ import pytest
 
 from hotmart_emulator.process import EmulatorProcess
 from hotmart_pipeline.executables import venv_executable
+from hotmart_reports.dashboard.charts import sections
 
 pytestmark = pytest.mark.e2e
 
@@ -233,6 +234,20 @@ def test_duckdb_builds_the_same_new_orders_as_postgresql(clone: Clone) -> None:
     marts = json.loads(step.output.strip().splitlines()[-1])
     assert marts["postgres"], "PostgreSQL's new orders are empty"
     assert marts["duckdb"] == marts["postgres"]
+
+
+def test_the_demo_and_the_user_wrote_a_dashboard_that_needs_nothing_outside(
+    clone: Clone,
+) -> None:
+    """`make demo` prints where its dashboard is; the README's dashboard command writes the
+    user's data over it. Every section is there, and no script, style or font is fetched
+    (tests/reports/test_dashboard_browser.py draws it in a browser)."""
+    assert "dashboard (open it in a browser)" in _step(clone, "make demo").output
+    page = (clone.root / ".local" / "dashboard.html").read_text(encoding="utf-8")
+    for section in sections("month", None):
+        assert f'<section id="{section.id}">' in page
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|@font-face", page)
+    assert not re.search(r"https?://[^\s\"'<>]*\.(?:js|css|woff2?|ttf)\b", page)
 
 
 def test_the_duckdb_demo_used_no_postgresql(clone: Clone) -> None:
