@@ -15,7 +15,7 @@ WAREHOUSE ?= postgres
 
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS ?= false
 
-.PHONY: help venv install meltano-install demo test test-unit test-e2e lint \
+.PHONY: help venv install install-test meltano-install demo test test-unit test-e2e lint \
         warehouse-start warehouse-stop warehouse-status release-check clean-local settings \
         chromium
 
@@ -27,12 +27,22 @@ $(BIN)/python:
 
 venv: $(BIN)/python ## create .venv
 
-# Stamp files make both installs idempotent: they rerun only when their inputs change.
+# Stamp files make the installs idempotent: they rerun only when their inputs change.
+# uv (Meltano's own installer, which it also uses for the plugins' venvs) installs in a
+# quarter of pip's time: 23 s against 98 s for .[test] and Meltano (2026-12-01, this VM).
+# The demo needs the companions' extras only; the tests' tools come with install-test.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[test]' '$(MELTANO_SPEC)'
+	$(BIN)/python -m pip install -q 'uv>=0.5'
+	$(BIN)/uv pip install --python $(BIN)/python -e '.[reports,pipeline]' '$(MELTANO_SPEC)'
 	@touch $@
 
-install: $(VENV)/.installed ## install the project and Meltano into .venv
+install: $(VENV)/.installed ## install the project, its companions and Meltano into .venv
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/uv pip install --python $(BIN)/python -e '.[test]' '$(MELTANO_SPEC)'
+	@touch $@
+
+install-test: $(VENV)/.installed-test ## also what the tests and lint need (pytest, ruff, mypy, Playwright)
 
 .meltano/.installed: meltano.yml pyproject.toml $(VENV)/.installed
 	$(BIN)/meltano install
@@ -46,10 +56,10 @@ demo: meltano-install ## emulator -> tap -> embedded PostgreSQL (or WAREHOUSE=du
 test: meltano-install lint chromium ## everything the tests need, lint, then every test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-unit: install ## the tests that need no PostgreSQL and no Meltano run
+test-unit: install-test ## the tests that need no PostgreSQL and no Meltano run
 	$(BIN)/pytest $(PYTEST_ARGS) -m "not e2e"
 
-test-e2e: meltano-install chromium ## only the pipeline and report tests
+test-e2e: meltano-install install-test chromium ## only the pipeline and report tests
 	$(BIN)/pytest $(PYTEST_ARGS) -m e2e
 
 # The dashboard's browser test (tests/reports/test_dashboard_browser.py) opens the page in
@@ -67,7 +77,7 @@ chromium: ## install Debian's chromium (/usr/bin/chromium) for the dashboard's b
 settings: install ## write the tap's settings from tap-hotmart --about into meltano.yml, the Hub definition, the README
 	$(BIN)/python -m hotmart_pipeline.plugin_settings
 
-lint: install ## ruff (lint and format check) and mypy
+lint: install-test ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -86,7 +96,7 @@ warehouse-status: install ## where the warehouse is and whether it runs
 # run tests/packaging on exactly those files (installed in a clean virtualenv, added to a
 # Meltano project from the Hub definition). Nothing is uploaded. The egg-info goes first:
 # setuptools reuses the file list of an old one, which could hide a file left out of the sdist.
-release-check: meltano-install ## build dist/ (sdist, wheel), twine check it and test it installed; publishes nothing
+release-check: meltano-install install-test ## build dist/ (sdist, wheel), twine check it and test it installed; publishes nothing
 	rm -rf dist tap_hotmart_oss.egg-info
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*

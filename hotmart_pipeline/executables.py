@@ -25,6 +25,6 @@ def venv_executable(name: str) -> str:
     if found is None:
         raise ExecutableNotFoundError(
             f"'{name}' not found beside {sys.executable} nor on PATH: run 'make install' "
-            "(or pip install -e '.[test]')"
+            "(or pip install -e '.[reports,pipeline]')"
         )
     return found
