@@ -10,6 +10,8 @@ query matching more rows than that answers 502 on every page, as Hotmart does.
 ``max_range_days`` is Hotmart's limit on wide date ranges of the sales endpoints: a
 ``start_date``..``end_date`` range longer than that answers 400 (a public probe saw a
 12-month range accepted and a 2-year range refused).
+``status_filter`` says which values of a repeated ``transaction_status`` the sales endpoints
+honour: all of them (``repeated``, the one source's word), or only the first (``first``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ QUERY_TIMEOUT_DESCRIPTION = (
 )
 #: The default ``max_range_days``: a year, leap day included (12 months were accepted).
 DEFAULT_MAX_RANGE_DAYS = 366
+#: Values of ``status_filter``: every value of a repeated ``transaction_status`` is honoured,
+#: or only the first one.
+STATUS_FILTERS = ("repeated", "first")
 
 
 def range_too_wide_description(max_days: int) -> str:
@@ -117,12 +122,16 @@ class Api:
         *,
         max_query_rows: int | None = None,
         max_range_days: int | None = DEFAULT_MAX_RANGE_DAYS,
+        status_filter: str = "repeated",
     ) -> None:
         if max_query_rows is not None and max_query_rows < 1:
             raise ValueError(f"max_query_rows must be positive or None, not {max_query_rows}")
         if max_range_days is not None and max_range_days < 1:
             raise ValueError(f"max_range_days must be positive or None, not {max_range_days}")
+        if status_filter not in STATUS_FILTERS:
+            raise ValueError(f"status_filter must be in {STATUS_FILTERS}, not {status_filter!r}")
         self.store = store
+        self.status_filter = status_filter
         self.max_query_rows = max_query_rows
         self.max_range_days = max_range_days
         self.default_page_size = default_page_size
@@ -203,6 +212,8 @@ class Api:
     def _sales_indices(self, st: AccountState, rnd: Renderer, query: Query) -> array:
         """Sale indices matching the sales-family filters, in order-date order."""
         statuses = _enum_values(query, "transaction_status", en.TRANSACTION_STATUSES)
+        if self.status_filter == "first":
+            statuses = statuses[:1]  # the rest are validated, then ignored
         pay_types = _enum_values(query, "payment_type", en.PAYMENT_TYPES)
         commission_as = _enum_values(query, "commission_as", en.COMMISSION_AS)
         start = _int_param(query, "start_date")

@@ -19,7 +19,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from .api import DEFAULT_MAX_RANGE_DAYS
+from .api import DEFAULT_MAX_RANGE_DAYS, STATUS_FILTERS
 from .faults import PROFILES
 
 
@@ -127,6 +127,17 @@ class EmulatorOptions:
     """Hotmart refuses too wide date ranges on the sales endpoints with a 400: a live probe
     saw 12 months accepted and 2 years refused (facts §6 item 7, M), hence a year, leap day
     included, by default (None: no limit)."""
+
+    status_filter: str = _option(
+        "repeated",
+        "which values of a repeated transaction_status the sales endpoints honour",
+        choices=STATUS_FILTERS,
+    )
+    """How the sales endpoints read ``transaction_status=A&transaction_status=B``. One source
+    only says Hotmart honours every value (a public connector sends all 17 statuses that way;
+    another sends one status per call: facts §2.6, M), which ``repeated`` does. ``first``
+    honours the first value and ignores the rest: were that source wrong, a client that trusts
+    the repeated key would silently lose every other status, and the tap must notice."""
 
     rate_window_s: float = _option(60.0, "seconds of the rate limit's sliding window", metavar="S")
     """Hotmart's rate-limit window is a minute (facts §2.5, H); a shorter one lets a test see

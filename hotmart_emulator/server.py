@@ -76,6 +76,7 @@ class EmulatorCore:
             subscriptions_default_days=o.subscriptions_default_days,
             max_query_rows=o.max_query_rows,
             max_range_days=o.max_range_days,
+            status_filter=o.status_filter,
         )
         token_ttl_s = o.token_ttl_s
         if token_ttl_s is None:

@@ -43,6 +43,7 @@ from tap_hotmart.retries import (
     retry_waits,
 )
 from tap_hotmart.settings import setting
+from tap_hotmart.status_filter import one_status_at_a_time, several_statuses
 
 if TYPE_CHECKING:
     import requests
@@ -218,23 +219,39 @@ class HotmartStream(RESTStream[str]):
         page that keeps failing with server errors raises `QueryTimeoutError` (before
         anything is yielded) instead of exhausting the retries, and one refused with a 400
         that says the date range is too wide raises `RangeTooWideError`.
+
+        A read of several `transaction_status` values within a sync (`context` names the
+        account partition) is one read per status, its pages one after the other with the
+        sum of their totals, on an account whose Hotmart does not honour a repeated
+        `transaction_status`; the account's first such read checks which it is
+        (`status_filter`).
         """
-        paginator = self.get_new_paginator()
-        while not paginator.finished:
-            page_params = {**self.get_url_params(context, paginator.current_value), **params}
-            get = self._get_first_page if may_time_out and not paginator.current_value else None
-            response, body = (get or self._get_with_retries)(
-                client, path, page_params, lazy_items=lazy_items
-            )
-            items, page_info = _split_body(body)
-            if not isinstance(items, msgspec.Raw):
-                items = page_items(items)
-            yield items, page_info.get("total_results")
-            try:
-                paginator.advance(response)
-            except PagingLoopError as exc:
-                where = f"Account {client.account.account_id!r}, GET {path}"
-                raise PagingLoopError(f"{where}: {exc}") from None
+
+        def read(read_params: Params) -> Iterator[tuple[Any, int | None]]:
+            paginator = self.get_new_paginator()
+            while not paginator.finished:
+                token = paginator.current_value
+                page_params = {**self.get_url_params(context, token), **read_params}
+                get = self._get_first_page if may_time_out and not token else None
+                response, body = (get or self._get_with_retries)(
+                    client, path, page_params, lazy_items=lazy_items
+                )
+                items, page_info = _split_body(body)
+                if not isinstance(items, msgspec.Raw):
+                    items = page_items(items)
+                yield items, page_info.get("total_results")
+                try:
+                    paginator.advance(response)
+                except PagingLoopError as exc:
+                    where = f"Account {client.account.account_id!r}, GET {path}"
+                    raise PagingLoopError(f"{where}: {exc}") from None
+
+        query = {**self.get_url_params(context, None), **params}
+        statuses = several_statuses(query) if context is not None else None
+        if statuses and not self.hotmart_tap.status_checks.honoured(self, client):
+            yield from one_status_at_a_time(read, params, statuses)
+        else:
+            yield from read(params)
 
     def _get_first_page(
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool

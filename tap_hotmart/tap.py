@@ -40,6 +40,7 @@ from tap_hotmart.settings import (
     reword_config_errors,
     setting,
 )
+from tap_hotmart.status_filter import StatusChecks
 from tap_hotmart.streams.products import (
     CouponsStream,
     ProductOffersStream,
@@ -168,6 +169,9 @@ class TapHotmart(Tap):
         #: Sales read by transaction code in this run, by (account, code): the disputes
         #: `sales` and `refunds` both re-read are requested once.
         self.reads_by_code: dict[tuple[str, str], list[dict]] = {}
+        #: Whether each account's Hotmart honours a repeated `transaction_status`: read from
+        #: the state, probed when unknown or old, kept in the account's `sales` partition.
+        self.status_checks = StatusChecks(self.state)
         if validate_config:
             _ = self.settings, self.accounts  # every setting checked before any request
             self.metrics_logger.setLevel(self.settings.metrics_log_level)

@@ -34,6 +34,7 @@ NOT_DEFAULT: dict[str, Any] = {
     "history_days": 400,
     "max_query_rows": 5000,
     "max_range_days": 90,
+    "status_filter": "first",
     "rate_window_s": 2.5,
     "token_ttl_s": 0.3,
     "default_page_size": 25,
