@@ -41,6 +41,7 @@ from hotmart_emulator import EmulatorOptions
 from hotmart_emulator.process import EmulatorProcess, EmulatorStartError
 from hotmart_pipeline import engine, warehouse
 from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
+from hotmart_reports.marts import DEMO_SCHEMA
 
 #: The Meltano project the demo runs in (MELTANO_PROJECT_ROOT, else the current folder).
 PROJECT_ROOT = warehouse.PROJECT_ROOT
@@ -48,7 +49,7 @@ LOCAL_DIR = PROJECT_ROOT / ".local"
 EMULATOR_CONFIG = LOCAL_DIR / "emulator-config.json"
 #: The demo's schemas (meltano.yml: target-postgres-demo, dbt-postgres-demo).
 RAW_SCHEMA = "hotmart_demo_raw"
-MART_SCHEMA = "hotmart_demo"
+MART_SCHEMA = DEMO_SCHEMA
 
 
 class DemoError(RuntimeError):

@@ -16,6 +16,8 @@ from typing import Any
 from hotmart_reports.db import MissingTableError, ReportError, Warehouse
 from hotmart_reports.sql import Sql, code_point_order, ident, join, raw, sql, value
 
+#: Where ``make demo`` builds its marts (``hotmart_pipeline.demo``), apart from the user's.
+DEMO_SCHEMA = "hotmart_demo"
 #: How many existing values an "unknown value" message lists before "and N more".
 LISTED_VALUES = 10
 
@@ -96,7 +98,7 @@ def run(warehouse: Warehouse, schema: str, mart: str, query: Sql) -> list[tuple[
     try:
         return warehouse.rows(query)
     except MissingTableError as exc:
-        raise missing_mart(schema, mart) from exc
+        raise missing_mart(warehouse, schema, mart) from exc
 
 
 def run_records(warehouse: Warehouse, schema: str, mart: str, query: Sql) -> list[dict[str, Any]]:
@@ -104,15 +106,34 @@ def run_records(warehouse: Warehouse, schema: str, mart: str, query: Sql) -> lis
     try:
         return warehouse.records(query)
     except MissingTableError as exc:
-        raise missing_mart(schema, mart) from exc
+        raise missing_mart(warehouse, schema, mart) from exc
 
 
-def missing_mart(schema: str, mart: str) -> ReportError:
-    """What to do when ``schema.mart`` is not there."""
+def missing_mart(warehouse: Warehouse, schema: str, mart: str) -> ReportError:
+    """What to do when ``schema.mart`` is not there: right after ``make demo`` only the
+    demo's marts exist, and the default schema is the user's own."""
+    if schema != DEMO_SCHEMA and has_table(warehouse, DEMO_SCHEMA, mart):
+        return ReportError(
+            f"{schema}.{mart} does not exist; the demo's marts are in {DEMO_SCHEMA} (add "
+            f"--schema {DEMO_SCHEMA}), yours come with your account's first sync (README, "
+            "'Your own Hotmart account')"
+        )
     return ReportError(
         f"{schema}.{mart} does not exist: run the dbt project first "
         "(meltano invoke dbt-postgres:build, or dbt build in transform/)"
     )
+
+
+def has_table(warehouse: Warehouse, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` exists (asked of the catalog: a failed query would end
+    PostgreSQL's transaction)."""
+    query = sql(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = {schema} AND table_name = {table}",
+        schema=value(schema),
+        table=value(table),
+    )
+    return bool(warehouse.rows(query)[0][0])
 
 
 def check_scope(

@@ -147,6 +147,21 @@ def test_a_missing_mart_in_duckdb_is_one_line(tmp_path: Path, args: list[str]) -
     assert _one_line_error(proc) == MISSING_MART
 
 
+def test_right_after_the_demo_a_report_points_to_the_demos_marts(tmp_path: Path) -> None:
+    """`make demo` builds its marts in hotmart_demo; the default schema is the user's, still
+    empty until their first sync: the error says where the demo's are."""
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema hotmart_demo")
+        conn.execute("create table hotmart_demo.hotmart__new_orders (account_id VARCHAR)")
+    proc = _report("new-orders", env=_duckdb_env(path))
+    assert _one_line_error(proc) == (
+        f"hotmart-report: {SCHEMA}.hotmart__new_orders does not exist; the demo's marts are in "
+        "hotmart_demo (add --schema hotmart_demo), yours come with your account's first sync "
+        "(README, 'Your own Hotmart account')\n"
+    )
+
+
 def test_duckdb_rounds_ratios_half_away_from_zero_exactly(tmp_path: Path) -> None:
     """DuckDB divides decimals as doubles (100.05 / 2 = 50.024999...): the AOV must still be
     the exact 50.03, as on PostgreSQL; ``--duckdb`` names the file without the engine
