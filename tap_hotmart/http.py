@@ -125,6 +125,9 @@ class AccountClient:
         rate_limited = RateLimitWaits()
         while True:
             self.reach.before_request(url)
+            # The token first: a slot taken while the token request waits (for the budget,
+            # say, after a 429) would be counted as sent long before the request is.
+            self.tokens.token()
             self.limiter.acquire()
             response = self._send(url, params)
             if response.status_code == 429:

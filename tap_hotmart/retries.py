@@ -32,8 +32,9 @@ from singer_sdk.exceptions import RetriableAPIError
 #: `requests_per_minute` setting; token requests count against it too (our choice: the
 #: facts do not say they are free).
 REQUESTS_PER_MINUTE = 500
-#: The span that budget is counted over (facts §2.5, H: per minute). Also the pause after
-#: a 429 that came without a `RateLimit-Reset` header.
+#: The span that budget is counted over (facts §2.5, H: per minute). Also how long a budget
+#: Hotmart announced lasts when the answer has no `RateLimit-Reset` (nor, on a 429, a
+#: `Retry-After`, which Hotmart does not document: facts §2.5, M).
 RATE_LIMIT_WINDOW_SECONDS = 60.0
 #: Hotmart counts a request when it arrives, we count it when we send it: this margin
 #: keeps our window from reopening a slot Hotmart still counts (our choice).
@@ -102,7 +103,9 @@ SERVER_ERRORS_BEFORE_SPLIT = 3
 
 #: Seconds to wait for an API answer. Hotmart ends a query at 30 s with a 502 (facts
 #: §2.4, H); the rest is for sending up to 500 items (our choice). A read timeout is
-#: retried like a 5xx. The connect timeout is `reach.CONNECT_TIMEOUT_SECONDS`.
+#: retried like a 5xx. The connect timeout is `reach.CONNECT_TIMEOUT_SECONDS`. Also how
+#: long an account's threads wait for the answer to the request that asks for a renewed
+#: rate-limit budget before another may ask (`ratelimit`).
 REQUEST_TIMEOUT_SECONDS = 120
 #: Seconds to wait for the token endpoint, which runs no query (our choice).
 TOKEN_TIMEOUT_SECONDS = 60

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hotmart_emulator import EmulatorServer
+from tap_hotmart.status_filter import STATE_KEY as STATUS_FILTER_KEY
 from tests.reliability.stub import BASIC, CLIENT_ID, CLIENT_SECRET, HTML, JSON, Stub, error, page
 from tests.reliability.stub import running_stub as _running_stub
 from tests.support.singer import TapRun, run_tap
@@ -24,6 +25,12 @@ from tests.support.singer import TapRun, run_tap
 SALES = "/payments/api/v1/sales/history"
 #: Only the `sales` stream asks for pending statuses (`refunds` reads the same path).
 SALES_QUERY = "WAITING_PAYMENT"
+#: A state in which the account's check of a repeated transaction_status (status_filter) is
+#: done: its requests would otherwise take the answers queued for the sales windows.
+STATUSES_CHECKED = {"bookmarks": {"sales": {"partitions": [{
+    "context": {"account_id": "shop"},
+    STATUS_FILTER_KEY: {"honoured": True, "checked_at": "2026-10-15T00:00:00+00:00"},
+}]}}}  # fmt: skip
 #: Generic lines the SDK adds around the tap's own error line; they name nothing.
 SDK_GENERIC_ERRORS = ("Config validation failed", "An unhandled error occurred while syncing")
 
@@ -178,7 +185,7 @@ def test_transient_bad_bodies_are_retried_and_nothing_is_lost(
         page(sale_items),
         when=SALES_QUERY,
     )  # fmt: skip
-    run = run_tap(tmp_path, stub.config())
+    run = run_tap(tmp_path, stub.config(), state=STATUSES_CHECKED)
     assert run.returncode == 0, run.stderr[-3000:]
     expected = sorted(item["purchase"]["transaction"] for item in sale_items)
     assert sorted(r["transaction"] for r in run.records["sales"]) == expected
@@ -217,7 +224,7 @@ def test_missing_extra_and_odd_typed_fields_are_tolerated(
     keyless = json.loads(json.dumps(good))
     del keyless["purchase"]["transaction"]
     stub.queue(SALES, page([good, extra, odd, keyless, 42, None]), when=SALES_QUERY)
-    run = run_tap(tmp_path, stub.config())
+    run = run_tap(tmp_path, stub.config(), state=STATUSES_CHECKED)
     assert run.returncode == 0, run.stderr[-3000:]
     records = {r["transaction"]: r for r in run.records["sales"]}
     assert sorted(records) == sorted(i["purchase"]["transaction"] for i in sale_items)
