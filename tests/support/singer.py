@@ -33,15 +33,20 @@ def run_tap(
     name: str = "run",
     timeout: float = 600,
     *,
+    catalog: dict | None = None,
     log_level: str | None = None,
 ) -> TapRun:
-    """Run `python -m tap_hotmart` with this config (and state); parse what it wrote.
+    """Run `python -m tap_hotmart` with this config (state, catalog); parse what it wrote.
 
     ``log_level`` DEBUG shows every progress line (INFO has one per 10 s per partition).
     """
     config_file = tmp_path / f"{name}-config.json"
     config_file.write_text(json.dumps(config))
     command = [sys.executable, "-m", "tap_hotmart", "--config", str(config_file)]
+    if catalog is not None:
+        catalog_file = tmp_path / f"{name}-catalog.json"
+        catalog_file.write_text(json.dumps(catalog))
+        command += ["--catalog", str(catalog_file)]
     if state is not None:
         state_file = tmp_path / f"{name}-state.json"
         state_file.write_text(json.dumps(state))

@@ -13,23 +13,19 @@ already in flight when each window's budget ran out.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from hotmart_emulator import EmulatorServer
 from tap_hotmart.tap import TapHotmart
-from tests.support.singer import TapRun
+from tests.support.singer import TapRun, run_tap
 
 LIMIT = 20
 WINDOW_S = 10.0
@@ -105,21 +101,7 @@ def run(emu: EmulatorServer, folder: Path, *, accounts: tuple[str, ...], state: 
         for metadata in entry["metadata"]:
             if metadata["breadcrumb"] == []:
                 metadata["metadata"]["selected"] = entry["tap_stream_id"] in STREAMS
-    files = {"config": config, "catalog": catalog, **({"state": state} if state else {})}
-    command = [sys.executable, "-m", "tap_hotmart"]
-    for name, content in files.items():
-        path = folder / f"{name}.json"
-        path.write_text(json.dumps(content))
-        command += [f"--{name}", str(path)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    result = TapRun(done.returncode, stdout=done.stdout, stderr=done.stderr)
-    for line in done.stdout.splitlines():
-        message = json.loads(line, parse_float=Decimal)
-        if message["type"] == "RECORD":
-            result.records[message["stream"]].append(message["record"])
-        elif message["type"] == "STATE":
-            result.state = message["value"]
-    return result
+    return run_tap(folder, config, state, catalog=catalog, timeout=180)
 
 
 @dataclass
