@@ -15,7 +15,7 @@ how the embedded warehouse hands out its generated password without ever printin
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -88,11 +88,19 @@ class Warehouse:
     """
 
     def __init__(
-        self, connection: Any, dialect: Dialect, missing_table: tuple[type[Exception], ...]
+        self,
+        connection: Any,
+        dialect: Dialect,
+        missing_table: tuple[type[Exception], ...],
+        *,
+        after_error: Callable[[], None] | None = None,
     ) -> None:
         self.connection = connection
         self.dialect = dialect
         self.missing_table = missing_table
+        #: what lets the connection query again after a failed query (PostgreSQL: end the
+        #: aborted transaction, which refuses every query until then)
+        self.after_error = after_error
 
     def __enter__(self) -> Warehouse:
         return self
@@ -119,6 +127,8 @@ class Warehouse:
             cursor = self.execute(text, params)
             return [column[0] for column in cursor.description], cursor.fetchall()
         except self.missing_table as exc:
+            if self.after_error is not None:
+                self.after_error()
             raise MissingTableError(str(exc)) from exc
 
     @cached_property
@@ -196,4 +206,4 @@ def connect_postgres(dsn: str | None = None, environ: Mapping[str, str] | None =
             "(percent-encode special characters in the password)"
         ) from exc
     conn.read_only = True
-    return Warehouse(conn, POSTGRES, (psycopg.errors.UndefinedTable,))
+    return Warehouse(conn, POSTGRES, (psycopg.errors.UndefinedTable,), after_error=conn.rollback)
