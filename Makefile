@@ -9,7 +9,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 MELTANO_SPEC ?= meltano~=4.4.0
-PYTEST_ARGS ?= -q
+# Two workers (tests/conftest.py: which tests share one); `make test PYTEST_ARGS=-q` runs in one.
+PYTEST_ARGS ?= -q -n 2 --dist loadgroup
 # `make demo WAREHOUSE=duckdb`: the demo into a DuckDB file (no server) instead of PostgreSQL.
 WAREHOUSE ?= postgres
 
