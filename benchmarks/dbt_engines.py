@@ -72,10 +72,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--baseline", default=None, help="git revision of the baseline project")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="work in DIR and keep it (PostgreSQL data in DIR/postgres, DIR/warehouse.duckdb), "
+        "e.g. for benchmarks.dashboard on the same data",
+    )
     args = parser.parse_args()
     banner(f"dbt_engines --sales {args.sales:,} --baseline {args.baseline}")
     with ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dbt-")))
+        if args.keep:
+            work = args.keep
+            work.mkdir(parents=True, exist_ok=False)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dbt-")))
         server = warehouse.EmbeddedWarehouse(work / "postgres")
         pg_env = server.start().env()
         stack.callback(server.stop)
