@@ -19,7 +19,8 @@ from pathlib import Path
 from hotmart_pipeline.engine import DEFAULT_DUCKDB_PATH
 from hotmart_reports.catalog import REPORTS
 from hotmart_reports.dashboard import command as dashboard
-from hotmart_reports.db import DEFAULT_SCHEMA, ReportError, Warehouse, connect
+from hotmart_reports.db import ReportError, Warehouse, connect
+from hotmart_reports.marts import default_schema
 from hotmart_reports.report import FORMATS, Options, Report, fetch, render
 
 #: each filter's option: (argument type, metavar, help)
@@ -125,12 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one report or the dashboard; exit code 2, one line on stderr, for anything the
     user can fix."""
     args = build_parser().parse_args(argv)
-    schema = args.schema or os.environ.get("DBT_POSTGRES_SCHEMA") or DEFAULT_SCHEMA
+    named = args.schema or os.environ.get("DBT_POSTGRES_SCHEMA")
     try:
         if hasattr(args, "check"):
             args.check(args)
         with connect(args.dsn, duckdb_file=args.duckdb) as warehouse:
-            output = args.run(warehouse, schema, args)
+            output = args.run(warehouse, named or default_schema(warehouse), args)
     except ReportError as exc:
         print(f"hotmart-report: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -9,15 +9,18 @@ but without orders in the reported periods is a true zero and is reported as one
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hotmart_reports.db import MissingTableError, ReportError, Warehouse
+from hotmart_reports.db import DEFAULT_SCHEMA, MissingTableError, ReportError, Warehouse
 from hotmart_reports.sql import Sql, code_point_order, ident, join, raw, sql, value
 
 #: Where ``make demo`` builds its marts (``hotmart_pipeline.demo``), apart from the user's.
 DEMO_SCHEMA = "hotmart_demo"
+#: The mart every build has (one row per order): whether a schema holds marts at all.
+ORDERS_MART = "hotmart__orders"
 #: How many existing values an "unknown value" message lists before "and N more".
 LISTED_VALUES = 10
 
@@ -122,6 +125,22 @@ def missing_mart(warehouse: Warehouse, schema: str, mart: str) -> ReportError:
         f"{schema}.{mart} does not exist: run the dbt project first "
         "(meltano invoke dbt-postgres:build, or dbt build in transform/)"
     )
+
+
+def default_schema(warehouse: Warehouse) -> str:
+    """The schema a report reads when none is named: the user's own (``hotmart``), or, while
+    it has no marts and the demo's exist (right after ``make demo``), the demo's, said on
+    stderr so that demo figures are never taken for the user's."""
+    if not has_table(warehouse, DEFAULT_SCHEMA, ORDERS_MART) and has_table(
+        warehouse, DEMO_SCHEMA, ORDERS_MART
+    ):
+        print(
+            f"hotmart-report: no marts of your own yet (schema {DEFAULT_SCHEMA}); showing the "
+            f"demo's ({DEMO_SCHEMA}). Yours come with your account's first sync.",
+            file=sys.stderr,
+        )
+        return DEMO_SCHEMA
+    return DEFAULT_SCHEMA
 
 
 def has_table(warehouse: Warehouse, schema: str, table: str) -> bool:

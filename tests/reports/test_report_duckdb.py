@@ -147,14 +147,39 @@ def test_a_missing_mart_in_duckdb_is_one_line(tmp_path: Path, args: list[str]) -
     assert _one_line_error(proc) == MISSING_MART
 
 
-def test_right_after_the_demo_a_report_points_to_the_demos_marts(tmp_path: Path) -> None:
-    """`make demo` builds its marts in hotmart_demo; the default schema is the user's, still
-    empty until their first sync: the error says where the demo's are."""
+def _new_orders_mart(conn: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """A small hotmart__new_orders in ``schema``: one month, two currencies."""
+    conn.execute(f"create schema if not exists {schema}")
+    conn.execute(
+        f"create table {schema}.hotmart__new_orders (period_type VARCHAR, period_start DATE, "
+        "account_id VARCHAR, product_id BIGINT, source VARCHAR, currency_code VARCHAR, "
+        "new_orders BIGINT, new_buyers BIGINT, returning_orders BIGINT, "
+        "gross_revenue DECIMAL(38, 6))"
+    )
+    conn.execute(
+        f"insert into {schema}.hotmart__new_orders values "
+        "('month', '2026-10-01', 'acct-1', 1, 'email', 'BRL', 1, 1, 0, 100.05), "
+        "('month', '2026-10-01', 'acct-1', 2, 'email', 'BRL', 1, 0, 1, 0), "
+        "('month', '2026-10-01', 'acct-1', 2, 'email', 'USD', 2, 0, 2, -100.05)"
+    )
+
+
+def test_right_after_the_demo_a_report_shows_the_demos_marts_and_says_so(tmp_path: Path) -> None:
+    """`make demo` builds its marts in hotmart_demo; the default schema is the user's, empty
+    until their first sync: a report that names no schema shows the demo's, and says so."""
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as conn:
-        conn.execute("create schema hotmart_demo")
-        conn.execute("create table hotmart_demo.hotmart__new_orders (account_id VARCHAR)")
-    proc = _report("new-orders", env=_duckdb_env(path))
+        _new_orders_mart(conn, "hotmart_demo")
+        conn.execute("create table hotmart_demo.hotmart__orders (account_id VARCHAR)")
+    proc = _report("new-orders", "--last", "1", "--format", "csv", env=_duckdb_env(path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        f"hotmart-report: no marts of your own yet (schema {SCHEMA}); showing the demo's "
+        "(hotmart_demo). Yours come with your account's first sync.\n"
+    )
+    assert proc.stdout.splitlines()[1] == "2026-10-01,BRL,2,1,1,100.05,50.03"
+    # a schema named explicitly is never swapped: a missing mart there says where the demo's are
+    proc = _report("new-orders", "--schema", SCHEMA, env=_duckdb_env(path))
     assert _one_line_error(proc) == (
         f"hotmart-report: {SCHEMA}.hotmart__new_orders does not exist; the demo's marts are in "
         "hotmart_demo (add --schema hotmart_demo), yours come with your account's first sync "
@@ -168,19 +193,7 @@ def test_duckdb_rounds_ratios_half_away_from_zero_exactly(tmp_path: Path) -> Non
     variables."""
     path = tmp_path / "marts.duckdb"
     with duckdb.connect(str(path)) as conn:
-        conn.execute(f"create schema {SCHEMA}")
-        conn.execute(
-            f"create table {SCHEMA}.hotmart__new_orders (period_type VARCHAR, period_start DATE, "
-            "account_id VARCHAR, product_id BIGINT, source VARCHAR, currency_code VARCHAR, "
-            "new_orders BIGINT, new_buyers BIGINT, returning_orders BIGINT, "
-            "gross_revenue DECIMAL(38, 6))"
-        )
-        conn.execute(
-            f"insert into {SCHEMA}.hotmart__new_orders values "
-            "('month', '2026-10-01', 'acct-1', 1, 'email', 'BRL', 1, 1, 0, 100.05), "
-            "('month', '2026-10-01', 'acct-1', 2, 'email', 'BRL', 1, 0, 1, 0), "
-            "('month', '2026-10-01', 'acct-1', 2, 'email', 'USD', 2, 0, 2, -100.05)"
-        )
+        _new_orders_mart(conn, SCHEMA)
     args = ["--duckdb", str(path), "--last", "1", "--format", "csv"]
     proc = _report("new-orders", *args, env={"HOTMART_WAREHOUSE_ENGINE": "postgres"})
     assert (proc.returncode, proc.stderr) == (0, "")
