@@ -37,6 +37,7 @@ from tap_hotmart.pagination import HotmartPaginator
 from tap_hotmart.range_limits import says_range_too_wide
 from tap_hotmart.reach import network_problem
 from tap_hotmart.retries import (
+    REQUEST_TIMEOUT_SECONDS,
     RETRIED_ERRORS,
     RETRY_TRIES,
     SERVER_ERRORS_BEFORE_SPLIT,
@@ -169,7 +170,12 @@ class HotmartStream(RESTStream[str]):
         self, client: AccountClient, path: str, params: Params, *, lazy_items: bool = False
     ) -> tuple[requests.Response, Any]:
         response, body = client.get_page(
-            path, params, validate=self.validate_response, lazy_items=lazy_items
+            path,
+            params,
+            validate=self.validate_response,
+            headers=self.http_headers,
+            timeout_s=self.timeout,
+            lazy_items=lazy_items,
         )
         if isinstance(body, dict) and not isinstance(body.get("items"), (list, msgspec.Raw)):
             # Read as an empty last page, this would end the window early and silently
@@ -178,6 +184,21 @@ class HotmartStream(RESTStream[str]):
             where = f"Account {client.account.account_id!r}, GET {path}"
             raise TransientAPIError(f"{where}: {reason}", reason)
         return response, body
+
+    @property
+    def user_agent(self) -> str:
+        """The SDK's hook: the tap and its release (`TapHotmart.user_agent`)."""
+        return self.hotmart_tap.user_agent
+
+    @property
+    def http_headers(self) -> dict:
+        """The SDK's hook: the headers of every request (the token comes with `auth`)."""
+        return {"User-Agent": self.user_agent, "Accept": "application/json"}
+
+    @property
+    def timeout(self) -> int:
+        """The SDK's hook: seconds to wait for an answer (`retries.REQUEST_TIMEOUT_SECONDS`)."""
+        return REQUEST_TIMEOUT_SECONDS
 
     def validate_response(self, response: requests.Response) -> None:
         """What Hotmart's answer means: nothing for a success, else the error to raise.

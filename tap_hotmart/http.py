@@ -26,7 +26,6 @@ from tap_hotmart.reach import HostReach, timeouts
 from tap_hotmart.retries import (
     EXPIRED_TOKEN_ERRORS,
     MAX_RATE_LIMIT_WAITS,
-    REQUEST_TIMEOUT_SECONDS,
     RateLimitWaits,
 )
 
@@ -102,9 +101,15 @@ class AccountClient:
         params: Params,
         *,
         validate: Callable[[requests.Response], None],
+        headers: Mapping[str, str],
+        timeout_s: float,
         lazy_items: bool = False,
     ) -> tuple[requests.Response, dict[str, Any] | list[Any]]:
         """GET one page: the response (the paginator reads it) and its decoded body.
+
+        `headers` and `timeout_s` are the stream's (the SDK's `http_headers` and `timeout`);
+        the session is this thread's (requests sessions are not meant to be shared by
+        threads, and the SDK keeps one per stream: the windows' workers need their own).
 
         `validate` (the stream's SDK hook `validate_response`) judges every answer but a
         429 (waited out here, in the account's limiter) and a 401 for an expired token
@@ -129,7 +134,7 @@ class AccountClient:
             # say, after a 429) would be counted as sent long before the request is.
             self.tokens.token()
             self.limiter.acquire()
-            response = self._send(url, params)
+            response = self._send(url, params, headers, timeout_s)
             if response.status_code == 429:
                 if rate_limited.wait_again():
                     continue  # the limiter now holds every thread until Hotmart's reset
@@ -160,11 +165,13 @@ class AccountClient:
                 reason = "the response body is not valid JSON (truncated?)"
                 raise TransientAPIError(f"{self._where(path)}: {reason}", reason, response) from exc
 
-    def _send(self, url: str, params: Params) -> requests.Response:
+    def _send(
+        self, url: str, params: Params, headers: Mapping[str, str], timeout_s: float
+    ) -> requests.Response:
         """One GET; a first contact with the API host that cannot connect ends the run."""
         try:
             response = self.session.get(
-                url, params=params, auth=self.tokens, timeout=timeouts(REQUEST_TIMEOUT_SECONDS)
+                url, params=params, headers=headers, auth=self.tokens, timeout=timeouts(timeout_s)
             )
         except requests.RequestException as exc:
             self.reach.failed(url, "API", exc)

@@ -117,13 +117,22 @@ class TapHotmart(Tap):
         return self.settings.end_date
 
     @cached_property
+    def user_agent(self) -> str:
+        """What every request says it comes from: the tap and its release."""
+        return f"tap-hotmart/{_version()}"
+
+    @cached_property
     def _clients(self) -> dict[str, AccountClient]:
         per_minute = int(setting(self.config, "requests_per_minute"))
-        user_agent = f"tap-hotmart/{_version()}"
         reach = HostReach()  # a host that answered one account is up for all of them
         return {
             account.account_id: AccountClient(
-                account, self.api_url, self.settings.auth_url, per_minute, user_agent, reach=reach
+                account,
+                self.api_url,
+                self.settings.auth_url,
+                per_minute,
+                self.user_agent,
+                reach=reach,
             )
             for account in self.accounts
         }
