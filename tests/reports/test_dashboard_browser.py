@@ -6,7 +6,8 @@ only a browser can tell that the page works offline. The test fails on any conso
 or page error, on any request that is not ``file:`` or ``data:`` (each is also aborted, so
 nothing is fetched), and on a section with fewer drawn charts than it declares; it then
 switches account and currency and checks again. It saves a screenshot of the whole page
-(``dashboard.png`` in the test's temporary folder; docs/img/dashboard.png is one).
+(``dashboard.png`` in the test's temporary folder; docs/img/dashboard.png is the demo's,
+drawn the same way).
 
 Chromium comes from Debian (``make chromium``, which ``make test`` runs; run here when
 /usr/bin/chromium is missing): Playwright's own browser download is not used.
