@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
+
 from .options import EmulatorOptions, resolve, to_argv
 
 #: The first line ``hotmart-emulator serve`` prints; the URL follows it.
@@ -42,10 +44,10 @@ def emulator_command(executable: str | None = None) -> list[str]:
     """
     if executable is not None:
         return [executable]
-    script = Path(sys.executable).parent / "hotmart-emulator"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "hotmart_emulator.cli"]
+    try:
+        return [venv_executable("hotmart-emulator", or_on_path=False)]
+    except ExecutableNotFoundError:
+        return [sys.executable, "-m", "hotmart_emulator.cli"]
 
 
 def serve_args(options: EmulatorOptions, config_file: Path) -> list[str]:

@@ -16,15 +16,16 @@ class ExecutableNotFoundError(RuntimeError):
     """A command that is neither in this virtualenv nor on PATH."""
 
 
-def venv_executable(name: str) -> str:
-    """``name`` from the running interpreter's virtualenv, else from PATH."""
+def venv_executable(name: str, *, or_on_path: bool = True) -> str:
+    """``name`` from the running interpreter's virtualenv, else (``or_on_path``) from PATH."""
     candidate = Path(sys.executable).parent / name
     if candidate.exists():
         return str(candidate)
-    found = shutil.which(name)
+    found = shutil.which(name) if or_on_path else None
     if found is None:
+        where = "nor on PATH" if or_on_path else "(PATH not searched)"
         raise ExecutableNotFoundError(
-            f"'{name}' not found beside {sys.executable} nor on PATH: run 'make install' "
+            f"'{name}' not found beside {sys.executable} {where}: run 'make install' "
             "(or pip install -e '.[reports,pipeline]')"
         )
     return found
