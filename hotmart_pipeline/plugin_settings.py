@@ -88,6 +88,8 @@ def is_secret(schema: Mapping[str, Any]) -> bool:
     nested = list(schema.get("properties", {}).values())
     if isinstance(schema.get("items"), dict):
         nested.append(schema["items"])
+    for key in ("anyOf", "oneOf", "allOf"):
+        nested.extend(schema.get(key, []))
     return any(is_secret(child) for child in nested)
 
 

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from hotmart_pipeline.executables import venv_executable
+from hotmart_pipeline.plugin_settings import is_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_FILE = ROOT / "hub" / "tap-hotmart.yml"
@@ -70,18 +71,6 @@ def meltano_tap() -> dict[str, Any]:
     return tap
 
 
-def _is_secret(schema: dict[str, Any]) -> bool:
-    """A setting is secret if it, or anything nested in it (e.g. ``accounts[].basic``), is."""
-    if schema.get("secret") or schema.get("writeOnly"):
-        return True
-    nested = list(schema.get("properties", {}).values())
-    if isinstance(schema.get("items"), dict):
-        nested.append(schema["items"])
-    for key in ("anyOf", "oneOf", "allOf"):
-        nested.extend(schema.get(key, []))
-    return any(_is_secret(child) for child in nested)
-
-
 def _tap_settings(about: dict[str, Any]) -> dict[str, dict[str, Any]]:
     props = about["settings"]["properties"]
     return {
@@ -108,7 +97,7 @@ def test_meltano_settings_equal_tap_settings(
 def test_secrets_are_sensitive_everywhere(
     about: dict[str, Any], hub: dict[str, Any], meltano_tap: dict[str, Any]
 ) -> None:
-    secrets = {name for name, schema in _tap_settings(about).items() if _is_secret(schema)}
+    secrets = {name for name, schema in _tap_settings(about).items() if is_secret(schema)}
     assert {"client_secret", "basic", "accounts"} <= secrets, "the tap must mark its secrets"
     hub_settings, meltano_settings = _by_name(hub["settings"]), _by_name(meltano_tap["settings"])
     for name in sorted(secrets):
