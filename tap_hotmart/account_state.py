@@ -15,9 +15,11 @@ from typing import Any
 ACCOUNT_STREAM = "sales"
 
 
-def account_partitions(tap_state: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The `sales` partitions of a tap state, by account id."""
-    bookmarks = tap_state.get("bookmarks", {}).get(ACCOUNT_STREAM, {})
+def account_partitions(
+    tap_state: Mapping[str, Any], stream: str = ACCOUNT_STREAM
+) -> dict[str, Mapping[str, Any]]:
+    """The per-account partitions of a stream (`sales` unless named) in a tap state."""
+    bookmarks = tap_state.get("bookmarks", {}).get(stream, {})
     partitions = {}
     for partition in bookmarks.get("partitions", []):
         context = partition.get("context")

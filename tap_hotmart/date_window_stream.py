@@ -50,6 +50,15 @@ PROGRESS_EVERY_PAGES = 20
 # Windows aim at this many full pages: the partial last page of each is then ~2% of its
 # requests (about 2.04 requests per 1,000 records with 500-record pages).
 TARGET_PAGES_PER_WINDOW = 25
+#: Partition state key: records per year (a whole number: state numbers stay integers)
+#: each read of the stream found last time, by read ("windows"; "sweep": the refund
+#: sweep), so that the next run's first windows are cut to the account's density instead
+#: of `window_days` (an incremental run of a small account then reads its lookback in one
+#: window, not three).
+DENSITY_KEY = "records_per_year"
+_DAYS_PER_YEAR = 365
+WINDOWS_READ = "windows"
+SWEEP_READ = "sweep"
 
 
 # What a window's worker hands the emitting thread through the window's queue, in order:
@@ -121,30 +130,60 @@ class DateWindowStream(HotmartStream):
         return sent_window(start_ms, last_ms).label()
 
     def _planner(
-        self, start: datetime, end: datetime, context: Context, *, wide: bool
+        self, start: datetime, end: datetime, context: Context, *, wide: bool, read: str
     ) -> WindowPlanner:
         """Dense reads: `window_days` first, up to `max_window_days`. Sparse ones: a year
         first, then as wide as the density asks and Hotmart accepts. Never a width this
-        endpoint refused (`range_limits`)."""
+        endpoint refused (`range_limits`). Where the last run measured the density of this
+        `read`, the first windows are cut to it."""
         limits = self.hotmart_tap.range_limits(context["account_id"])
         path = self.path
+        target_records = TARGET_PAGES_PER_WINDOW * self.page_size
+        density = self._remembered_density(context, read)
         if wide:
-            return WindowPlanner(
-                start,
-                end,
-                first_days=SPARSE_WINDOW_DAYS,
-                max_days=math.inf,
-                target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
-                ceiling=lambda: limits.ceiling(path, probe_from=SPARSE_WINDOW_DAYS),
-            )
+            first_days = SPARSE_WINDOW_DAYS
+            max_days = math.inf
+
+            def ceiling() -> float:
+                return limits.ceiling(path, probe_from=SPARSE_WINDOW_DAYS)
+
+        else:
+            first_days = int(setting(self.config, "window_days"))
+            max_days = int(setting(self.config, "max_window_days"))
+
+            def ceiling() -> float:
+                return limits.ceiling(path)
+
+        if density is not None:
+            per_day = density / _DAYS_PER_YEAR
+            first_days = max(1, int(min(target_records / max(per_day, 1e-9), 36_500)))
         return WindowPlanner(
             start,
             end,
-            first_days=int(setting(self.config, "window_days")),
-            max_days=int(setting(self.config, "max_window_days")),
-            target_records=TARGET_PAGES_PER_WINDOW * self.page_size,
-            ceiling=lambda: limits.ceiling(path),
+            first_days=first_days,
+            max_days=max_days,
+            target_records=target_records,
+            ceiling=ceiling,
         )
+
+    def _remembered_density(self, context: Context, read: str) -> int | None:
+        """Records per year that `read` found in the last run that made it."""
+        stored = self.get_context_state(context).get(DENSITY_KEY)
+        value = stored.get(read) if isinstance(stored, dict) else None
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return value if ok else None
+
+    def _remember_density(self, context: Context, read: str, planner: WindowPlanner) -> None:
+        density = planner.density()
+        if density is None or not self.selected:
+            return
+        known = {
+            name: self._remembered_density(context, name) for name in (WINDOWS_READ, SWEEP_READ)
+        }
+        known[read] = math.ceil(density * _DAYS_PER_YEAR)
+        self.get_context_state(context)[DENSITY_KEY] = {
+            name: value for name, value in known.items() if value is not None
+        }
 
     def save_range_limits(self, context: Context) -> None:
         """Keep what this account's endpoints accepted and refused in its `sales` partition."""
@@ -173,13 +212,15 @@ class DateWindowStream(HotmartStream):
                 f"{history_from:%Y-%m-%d}",
                 f"{start:%Y-%m-%d}",
             )
-            sweep = self._planner(history_from, start, context, wide=True)
-            for _, records in self._fetch_in_order(client, sweep, self.sweep_filters, context):
+            sweep = self._planner(history_from, start, context, wide=True, read=SWEEP_READ)
+            sweep_reads = self._fetch_in_order(client, sweep, self.sweep_filters, context)
+            for _, records in sweep_reads:
                 yield from records
+            self._remember_density(context, SWEEP_READ, sweep)
         # Only the account stream's read of every status from start_date can tell where
         # the history starts.
         searching = self.name == ACCOUNT_STREAM and start == start_date
-        planner = self._planner(start, end, context, wide=self.starts_wide)
+        planner = self._planner(start, end, context, wide=self.starts_wide, read=WINDOWS_READ)
         for window, records in self._fetch_in_order(client, planner, {}, context):
             yield from records
             if searching and records.count:
@@ -188,6 +229,7 @@ class DateWindowStream(HotmartStream):
                     state = self.get_context_state(context)
                     history_start.mark(state, window.start, start_date)
             self._complete_window(context, window)
+        self._remember_density(context, WINDOWS_READ, planner)
 
     def _resume_from(self, context: Context) -> datetime | None:
         """Where an incremental run starts: the bookmark minus the lookback."""

@@ -149,6 +149,18 @@ _SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "catalog_refresh_days",
+        th.IntegerType(minimum=0, maximum=3650),
+        default=30,
+        title="Catalog refresh days",
+        description=(
+            "Days after which a product's offers, plans and coupons are read again although "
+            "nothing said they changed (0: every run). They are read at once for a new or "
+            "changed product, and for a product whose sales in the run name an offer or "
+            "coupon its last read did not return."
+        ),
+    ),
+    th.Property(
         "window_days",
         th.IntegerType(minimum=1, maximum=365),
         default=30,

@@ -25,14 +25,15 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from tap_hotmart import __version__
-from tap_hotmart.account_state import ACCOUNT_STREAM
+from tap_hotmart import __version__, catalog
+from tap_hotmart.account_state import ACCOUNT_STREAM, account_partitions
 from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
 from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
 from tap_hotmart.range_limits import RangeLimits
 from tap_hotmart.reach import HostReach
+from tap_hotmart.refund_spool import RefundSpool
 from tap_hotmart.settings import (
     SyncSettings,
     config_schema,
@@ -57,6 +58,8 @@ from tap_hotmart.streams.sales import (
 from tap_hotmart.streams.subscriptions import SubscriptionsStream, SubscriptionTransactionsStream
 from tap_hotmart.summary import FULL_SYNC_CALLS_KEY, RunSummary
 
+#: The stream whose per-account partitions keep the catalogue's record (`catalog`).
+CATALOG_STREAM = ProductsStream.name
 #: Every stream, in the order they sync unless one declares it `syncs_after` another.
 STREAM_TYPES: tuple[type[HotmartStream], ...] = (
     SalesStream,
@@ -156,6 +159,26 @@ class TapHotmart(Tap):
         """
         return self._range_limits[account_id]
 
+    @cached_property
+    def _catalogs(self) -> dict[str, catalog.CatalogWatch]:
+        stored = account_partitions(self.state, CATALOG_STREAM)
+        # With ACTIVATE_VERSION the target keeps only the rows of this run's version: a
+        # product whose children were not read would lose them.
+        replaced = bool(self.config.get("emit_activate_version_messages"))
+        return {
+            account.account_id: catalog.CatalogWatch.from_state(
+                (stored.get(account.account_id) or {}).get(catalog.STATE_KEY),
+                now=self.sync_end,
+                refresh_days=int(setting(self.config, "catalog_refresh_days")),
+                read_everything=replaced,
+            )
+            for account in self.accounts
+        }
+
+    def catalog_watch(self, account_id: str) -> catalog.CatalogWatch:
+        """What one account's catalogue streams read before and what this run saw sold."""
+        return self._catalogs[account_id]
+
     def discover_streams(self) -> list[HotmartStream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
@@ -178,6 +201,8 @@ class TapHotmart(Tap):
         #: Sales read by transaction code in this run, by (account, code): the disputes
         #: `sales` and `refunds` both re-read are requested once.
         self.reads_by_code: dict[tuple[str, str], list[dict]] = {}
+        #: What `sales` read in a refund status, per account, for `refunds` to replay.
+        self.refund_spools: dict[str, RefundSpool] = {}
         #: Whether each account's Hotmart honours a repeated `transaction_status`: read from
         #: the state, probed when unknown or old, kept in the account's `sales` partition.
         self.status_checks = StatusChecks(self.state)
@@ -196,11 +221,14 @@ class TapHotmart(Tap):
             for account in self.accounts
         }
         full_syncs = self._remember_full_syncs(api_calls)
+        catalogs = self._remember_catalogs()
+        if full_syncs or catalogs:
+            self.state_writer.write_state(self.state)
         for line in self.run_summary.lines(api_calls, full_syncs):
             self.logger.info(line)
 
     def _remember_full_syncs(self, api_calls: dict[str, int]) -> set[str]:
-        """Keep the API calls of the accounts synced in full in their state; return those.
+        """Note the API calls of the accounts synced in full in their state; return those.
 
         Only a run that read `sales` (whose partition keeps the figure) counts as one.
         """
@@ -211,9 +239,21 @@ class TapHotmart(Tap):
         for account_id in full_syncs:
             partition = sales.get_context_state({"account_id": account_id})
             partition[FULL_SYNC_CALLS_KEY] = api_calls[account_id]
-        if full_syncs:
-            self.state_writer.write_state(self.state)
         return full_syncs
+
+    def _remember_catalogs(self) -> bool:
+        """Keep what the catalogue streams read in each account's `products` partition.
+
+        Only once the run read the catalogue (True then): a run that stops earlier keeps
+        the old record, so the next one reads at least as much again.
+        """
+        products = self.streams[CATALOG_STREAM]
+        if not (products.selected or products.has_selected_descendents):
+            return False
+        for account in self.accounts:
+            partition = products.get_context_state({"account_id": account.account_id})
+            partition[catalog.STATE_KEY] = self.catalog_watch(account.account_id).to_state()
+        return True
 
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]

@@ -74,6 +74,8 @@ class WindowPlanner:
         self._ceiling = ceiling
         self._cursor = start
         self._days = min(float(first_days), self.widest())
+        self._seen_records = 0
+        self._seen_days = 0.0
 
     def widest(self) -> float:
         """The widest window that may be planned now, in days."""
@@ -94,12 +96,18 @@ class WindowPlanner:
         days = (span.end - span.start) / timedelta(days=1)
         if days <= 0:
             return
+        self._seen_records += max(0, records)
+        self._seen_days += days
         widest = self.widest()
         if records <= 0:
             self._days = widest
             return
         wanted = self.target_records * days / records
         self._days = float(min(widest, max(1, int(min(wanted, widest)))))
+
+    def density(self) -> float | None:
+        """Records per day over the spans observed so far (None before the first)."""
+        return self._seen_records / self._seen_days if self._seen_days else None
 
     def narrow(self, max_days: float) -> None:
         """Never plan windows wider than `max_days` again (Hotmart timed one out)."""

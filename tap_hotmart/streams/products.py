@@ -1,14 +1,15 @@
 """Catalogue streams: products and, per product, its offers, plans and coupons.
 
-These are small (tens of products), so they are read in full every run; the children
-cost one request per product (plans only for subscription products).
+Products are few (tens), so their list is read in full every run. The children cost one
+request per product (plans only for subscription products), so a product's are read
+again only when something says they may have changed (`catalog`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from singer_sdk.helpers.types import Context, Record
 
@@ -29,6 +30,7 @@ class ProductsStream(HotmartStream):
         if row.get("id") is None:
             self.skip_keyless(context)
             return None
+        self.hotmart_tap.catalog_watch(context["account_id"]).product_listed(row["id"], row)
         row["created_at"] = ms_to_iso(row.get("created_at"))
         return super().post_process(row, context)
 
@@ -46,6 +48,21 @@ class ProductChildStream(HotmartStream):
 
     parent_stream_type = ProductsStream
     state_partitioning_keys = ("account_id",)
+    #: The field of an item that `catalog` compares with what sales name.
+    code_field: ClassVar[str] = "code"
+
+    def read_if_due(self, context: Context) -> Iterable[Record]:
+        """The product's items, if `catalog` says they may have changed since last read."""
+        watch = self.hotmart_tap.catalog_watch(context["account_id"])
+        why = watch.why_read(self.name, context["product_id"])
+        if why is None:
+            return
+        self.logger.debug("%s: reading product %s (%s)", self.name, context["product_id"], why)
+        codes = []
+        for record in super().get_records(context):
+            codes.append(record.get(self.code_field))
+            yield record
+        watch.was_read(self.name, context["product_id"], codes)
 
     def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
         """The SDK's INFO lines of a child stream at DEBUG: it syncs once per product, so a
@@ -64,7 +81,7 @@ class ProductOffersStream(ProductChildStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         if context and context.get("product_ucode"):
-            yield from super().get_records(context)
+            yield from self.read_if_due(context)
 
 
 class ProductPlansStream(ProductChildStream):
@@ -79,12 +96,15 @@ class ProductPlansStream(ProductChildStream):
         if not context or not context.get("is_subscription") or not context.get("product_ucode"):
             return
         try:
-            yield from super().get_records(context)
+            yield from self.read_if_due(context)
         except HotmartAPIError as exc:
             # Hotmart answers 400 invalid_parameter for a product that has no plans.
             if exc.status_code != 400 or exc.error != "invalid_parameter":
                 raise
             self.logger.info("product_plans: product %s has no plans", context["product_id"])
+            self.hotmart_tap.catalog_watch(context["account_id"]).was_read(
+                self.name, context["product_id"], ()
+            )
 
 
 class CouponsStream(ProductChildStream):
@@ -94,6 +114,11 @@ class CouponsStream(ProductChildStream):
     path = "/products/api/v1/coupon/product/{product_id}"
     primary_keys = ("account_id", "product_id", "id")
     parent_keys = ("product_id",)
+    code_field = "coupon_code"
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        if context:
+            yield from self.read_if_due(context)
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         assert context is not None

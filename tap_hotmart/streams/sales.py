@@ -24,6 +24,7 @@ from singer_sdk.helpers.types import Context, Record
 from tap_hotmart.account_state import ACCOUNT_STREAM
 from tap_hotmart.client import SCHEMAS
 from tap_hotmart.date_window_stream import DateWindowStream
+from tap_hotmart.refund_spool import RefundSpool
 from tap_hotmart.streams.statuses import DISPUTED_STATUS, REFUND_STATUSES, TRANSACTION_STATUSES
 from tap_hotmart.windows import ms_to_iso
 
@@ -83,6 +84,11 @@ class WatchesDisputes(DateWindowStream):
             self.skip_keyless(context)
             return None
         self._watches[context["account_id"]].saw(record)
+        offer = record["purchase"].get("offer")
+        product = record.get("product")
+        if isinstance(offer, dict) and isinstance(product, dict):
+            catalog = self.hotmart_tap.catalog_watch(context["account_id"])
+            catalog.sold(product.get("id"), offer.get("code"))
         return record
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
@@ -102,7 +108,7 @@ class WatchesDisputes(DateWindowStream):
         watch = self._watches[account_id] = DisputeWatch(
             previously_open=set(state.get(OPEN_DISPUTES_KEY) or ())
         )
-        yield from super().get_records(context)
+        yield from self.history_records(context)
         resolved = sorted(watch.previously_open - watch.seen_again)
         if resolved:
             self.logger.info(
@@ -116,6 +122,10 @@ class WatchesDisputes(DateWindowStream):
             yield from self._read_one(context, transaction)
         if self.selected:
             state[OPEN_DISPUTES_KEY] = sorted(watch.open_now)
+
+    def history_records(self, context: Context) -> Iterable[Record]:
+        """The account's sales this stream reads by order date (its windows, its sweep)."""
+        return super().get_records(context)
 
     def _read_one(self, context: Context, transaction: str) -> list[dict]:
         """One sale by its code, in whatever status it is now (read once per run): the
@@ -151,6 +161,29 @@ class SalesStream(WatchesDisputes):
     ) -> dict[str, Any]:
         return {**super().get_url_params(context, next_page_token), **ALL_STATUSES}
 
+    def history_records(self, context: Context) -> Iterable[Record]:
+        """The windows and the sweep; their records in a refund status are kept for
+        `refunds` (`refund_spool`) when it is to be read in this run."""
+        spools = self.hotmart_tap.refund_spools
+        account_id = context["account_id"]
+        if account_id in spools:
+            spools.pop(account_id).discard()
+        if not self.hotmart_tap.streams[RefundsStream.name].selected:
+            yield from super().history_records(context)
+            return
+        spools[account_id] = spool = RefundSpool()
+        yield from super().history_records(context)
+        spool.finish()
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        record = super().post_process(row, context)
+        if record is not None and record["status"] in REFUND_STATUSES:
+            assert context is not None
+            spool = self.hotmart_tap.refund_spools.get(context["account_id"])
+            if spool is not None:
+                spool.add(record)
+        return record
+
 
 class RefundsStream(WatchesDisputes):
     """Every sale now in a refund status (refunded, partially refunded, charged back,
@@ -160,6 +193,23 @@ class RefundsStream(WatchesDisputes):
     name = "refunds"
     replication_key = None
     starts_wide = True  # refund statuses are a few percent of sales
+
+    def history_records(self, context: Context) -> Iterable[Record]:
+        """What `sales` read in a refund status in this run, if it read the whole history
+        (no request then), else the refund statuses read from Hotmart."""
+        spool = self.hotmart_tap.refund_spools.pop(context["account_id"], None)
+        if spool is not None and spool.complete:
+            self.logger.info(
+                "%s [%s]: %d records from this run's sales read, no request needed",
+                self.name,
+                context["account_id"],
+                spool.count,
+            )
+            yield from spool.replay()
+            return
+        if spool is not None:
+            spool.discard()
+        yield from super().history_records(context)
 
     def get_url_params(
         self, context: Context | None, next_page_token: str | None
@@ -210,3 +260,12 @@ class SalePriceDetailsStream(SaleDetailStream):
 
     name = "sale_price_details"
     path = "/payments/api/v1/sales/price/details"
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        """Also tell the catalogue which coupon each sale used (`catalog`)."""
+        assert context is not None
+        coupon, product = row.get("coupon"), row.get("product")
+        if isinstance(coupon, dict) and isinstance(product, dict):
+            catalog = self.hotmart_tap.catalog_watch(context["account_id"])
+            catalog.used_coupon(product.get("id"), coupon.get("code"))
+        return super().post_process(row, context)

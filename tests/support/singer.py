@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from tap_hotmart.tap import TapHotmart
+
 
 @dataclass
 class TapRun:
@@ -24,6 +26,16 @@ class TapRun:
 
     def keys(self, stream: str, key: tuple[str, ...]) -> list[tuple]:
         return [tuple(r[k] for k in key) for r in self.records[stream]]
+
+
+def selected_catalog(config: dict, streams: set[str] | tuple[str, ...]) -> dict:
+    """The tap's catalog for `config` with only `streams` selected."""
+    catalog = TapHotmart(config=config, parse_env_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
 
 
 def run_tap(

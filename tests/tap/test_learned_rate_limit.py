@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 
 from hotmart_emulator import EmulatorServer
-from tap_hotmart.tap import TapHotmart
-from tests.support.singer import TapRun, run_tap
+from tests.support.singer import TapRun, run_tap, selected_catalog
 
 LIMIT = 20
 WINDOW_S = 10.0
@@ -96,11 +95,7 @@ def run(emu: EmulatorServer, folder: Path, *, accounts: tuple[str, ...], state: 
     config["accounts"] = [a for a in config["accounts"] if a["account_id"] in accounts]
     end = datetime.fromtimestamp(emu.now_ms / 1000, tz=timezone.utc) + timedelta(days=1)
     config["end_date"] = end.isoformat()
-    catalog = TapHotmart(config=config, parse_env_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for metadata in entry["metadata"]:
-            if metadata["breadcrumb"] == []:
-                metadata["metadata"]["selected"] = entry["tap_stream_id"] in STREAMS
+    catalog = selected_catalog(config, STREAMS)
     return run_tap(folder, config, state, catalog=catalog, timeout=180)
 
 
