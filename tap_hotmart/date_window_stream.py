@@ -8,7 +8,8 @@ window whose records were all emitted — never a record's own date — so an in
 run loses nothing and resumes at the last complete window. Windows are sized from the
 density already seen (`WindowPlanner`), and a window whose query times out, or whose
 range Hotmart refuses as too wide, is read in halves; the ranges each endpoint accepted
-and refused are kept in the account's state (`range_limits`).
+and refused are kept in the account's state (`range_limits`). The next accounts' reads
+run while one account is emitted (`account_reads`), each within its own rate budget.
 """
 
 from __future__ import annotations
@@ -17,20 +18,35 @@ import math
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Generator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
-from tap_hotmart import history_start, prefetch, range_limits
+from tap_hotmart import history_start, prefetch
+from tap_hotmart.account_reads import (
+    AccountRead,
+    Done,
+    Failed,
+    Narrowed,
+    Page,
+    Read,
+    ReadEnd,
+    Refused,
+    SpanRefused,
+    WindowEnd,
+    WindowFetch,
+    WindowMessage,
+    WindowPage,
+)
 from tap_hotmart.account_state import ACCOUNT_STREAM
 from tap_hotmart.client import HotmartStream, page_items
 from tap_hotmart.errors import QueryTimeoutError, RangeTooWideError
 from tap_hotmart.prefetch import PrefetchBudget
 from tap_hotmart.progress import WindowProgress
+from tap_hotmart.range_limits import RangeLimits
 from tap_hotmart.settings import setting
 from tap_hotmart.windows import (
     SPARSE_WINDOW_DAYS,
@@ -61,49 +77,6 @@ WINDOWS_READ = "windows"
 SWEEP_READ = "sweep"
 
 
-# What a window's worker hands the emitting thread through the window's queue, in order:
-# pages and what it learnt about the date range, then `Done` or `Failed`.
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of `span` (the window, or a part of it read on its own)."""
-
-    items: Any  #: a list of items, or their JSON text (`msgspec.Raw`) until emitted
-    size: int  #: bytes of JSON text held against the prefetch budget (0: decoded)
-    span: Window
-    total: int | None  #: Hotmart's `total_results` for `span`, if it said
-
-
-@dataclass(frozen=True)
-class Narrowed:
-    """A span's query timed out: it is read in halves, and later windows are no wider."""
-
-    half: Window
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Hotmart refused `span` as too wide a date range: it is read in halves."""
-
-    span: Window
-
-
-@dataclass(frozen=True)
-class Done:
-    """Every page of the window is queued."""
-
-
-@dataclass(frozen=True)
-class Failed:
-    """The error that stopped the worker, for the emitting thread to raise."""
-
-    error: BaseException
-
-
-WindowMessage = Page | Narrowed | Refused | Done | Failed
-
-
 class DateWindowStream(HotmartStream):
     """A date-filtered endpoint read in windows, several windows in flight at once."""
 
@@ -122,6 +95,11 @@ class DateWindowStream(HotmartStream):
     syncs_after: ClassVar[tuple[str, ...]] = (ACCOUNT_STREAM,)
     is_sorted = True  # bookmarks are window ends, which only grow
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Reads started ahead of their partition, by account (with `searching`).
+        self._reads: dict[str, tuple[AccountRead, bool]] = {}
+
     def window_label(self, params: Params) -> str | None:
         """The window of this endpoint's date filters in `params`, e.g. 2024-01-01..2024-03-31."""
         start_ms, last_ms = (params.get(name) for name in self.date_params)
@@ -130,13 +108,19 @@ class DateWindowStream(HotmartStream):
         return sent_window(start_ms, last_ms).label()
 
     def _planner(
-        self, start: datetime, end: datetime, context: Context, *, wide: bool, read: str
+        self,
+        start: datetime,
+        end: datetime,
+        context: Context,
+        *,
+        wide: bool,
+        read: str,
+        limits: RangeLimits,
     ) -> WindowPlanner:
         """Dense reads: `window_days` first, up to `max_window_days`. Sparse ones: a year
         first, then as wide as the density asks and Hotmart accepts. Never a width this
         endpoint refused (`range_limits`). Where the last run measured the density of this
         `read`, the first windows are cut to it."""
-        limits = self.hotmart_tap.range_limits(context["account_id"])
         path = self.path
         target_records = TARGET_PAGES_PER_WINDOW * self.page_size
         density = self._remembered_density(context, read)
@@ -168,7 +152,7 @@ class DateWindowStream(HotmartStream):
 
     def _remembered_density(self, context: Context, read: str) -> int | None:
         """Records per year that `read` found in the last run that made it."""
-        stored = self.get_context_state(context).get(DENSITY_KEY)
+        stored = self._stored_partition(context).get(DENSITY_KEY)
         value = stored.get(read) if isinstance(stored, dict) else None
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return value if ok else None
@@ -185,22 +169,18 @@ class DateWindowStream(HotmartStream):
             name: value for name, value in known.items() if value is not None
         }
 
-    def save_range_limits(self, context: Context) -> None:
-        """Keep what this account's endpoints accepted and refused in its `sales` partition."""
-        account_id = context["account_id"]
-        known = self.hotmart_tap.range_limits(account_id).to_state()
-        if known:
-            sales = self.hotmart_tap.streams[ACCOUNT_STREAM]
-            sales.get_context_state({"account_id": account_id})[range_limits.STATE_KEY] = known
+    def reads_from_api(self, context: Context) -> bool:
+        """Whether this partition's records come from Hotmart in this run (see `refunds`)."""
+        return True
 
-    def get_records(self, context: Context | None) -> Iterable[Record]:
-        assert context is not None
-        account_id = context["account_id"]
-        client = self.hotmart_tap.client(account_id)
+    def _plan_reads(self, context: Context, limits: RangeLimits) -> tuple[list[Read], bool]:
+        """The account's reads (the refund sweep, then the windows), and whether the first
+        window with a sale marks where its history starts."""
         start_date = self.hotmart_tap.start_date
         history_from = history_start.history_start(self.tap_state, context, start_date)
         start = self._resume_from(context) or history_from
         end = self.hotmart_tap.sync_end
+        reads = []
         if self.sweep_filters and start > history_from:
             # Refunds and chargebacks reach sales of any age; a lookback cannot cover
             # them, so the history before it is swept for those statuses only (few rows:
@@ -208,34 +188,121 @@ class DateWindowStream(HotmartStream):
             self.logger.info(
                 "%s [%s]: sweeping %s..%s for refunds and chargebacks",
                 self.name,
-                account_id,
+                context["account_id"],
                 f"{history_from:%Y-%m-%d}",
                 f"{start:%Y-%m-%d}",
             )
-            sweep = self._planner(history_from, start, context, wide=True, read=SWEEP_READ)
-            sweep_reads = self._fetch_in_order(client, sweep, self.sweep_filters, context)
-            for _, records in sweep_reads:
-                yield from records
-            self._remember_density(context, SWEEP_READ, sweep)
+            sweep = self._planner(
+                history_from, start, context, wide=True, read=SWEEP_READ, limits=limits
+            )
+            reads.append(Read(SWEEP_READ, sweep, self.sweep_filters))
+        planner = self._planner(
+            start, end, context, wide=self.starts_wide, read=WINDOWS_READ, limits=limits
+        )
+        reads.append(Read(WINDOWS_READ, planner, {}))
         # Only the account stream's read of every status from start_date can tell where
         # the history starts.
-        searching = self.name == ACCOUNT_STREAM and start == start_date
-        planner = self._planner(start, end, context, wide=self.starts_wide, read=WINDOWS_READ)
-        for window, records in self._fetch_in_order(client, planner, {}, context):
-            yield from records
-            if searching and records.count:
-                searching = False
-                if self.selected:
-                    state = self.get_context_state(context)
-                    history_start.mark(state, window.start, start_date)
-            self._complete_window(context, window)
-        self._remember_density(context, WINDOWS_READ, planner)
+        return reads, self.name == ACCOUNT_STREAM and start == start_date
+
+    def _account_read(self, context: Context) -> tuple[AccountRead, bool]:
+        """This partition's read, started earlier or now, and the next partitions' reads
+        started, up to `account_concurrency` in all."""
+        partitions: list[Context] = list(self.partitions or ()) or [context]
+        ids = [partition["account_id"] for partition in partitions]
+        here = ids.index(context["account_id"]) if context["account_id"] in ids else 0
+        at_once = int(setting(self.config, "account_concurrency"))
+        for partition in [context, *partitions[here + 1 : here + at_once]]:
+            account_id = partition["account_id"]
+            if account_id not in self._reads and (
+                partition is context or self.reads_from_api(partition)
+            ):
+                self._reads[account_id] = self._start_read(partition)
+        return self._reads.pop(context["account_id"])
+
+    def _start_read(self, context: Context) -> tuple[AccountRead, bool]:
+        account_id = context["account_id"]
+        client = self.hotmart_tap.client(account_id)
+        limits = RangeLimits(self.hotmart_tap.range_limits(account_id).to_state())
+        reads, searching = self._plan_reads(context, limits)
+
+        def fetch(read: Read) -> Generator[WindowFetch, None, None]:
+            return self._fetch_in_order(client, read, context)
+
+        account_read = AccountRead(
+            f"{self.name}-{account_id}",
+            reads,
+            fetch,
+            limits=limits,
+            path=self.path,
+            page_count=lambda items: len(page_items(items)),
+        )
+        return account_read.start(), searching
+
+    def stop_reads(self) -> None:
+        """Stop the reads started ahead (the run is ending early)."""
+        while self._reads:
+            _, (account_read, _) = self._reads.popitem()
+            account_read.stop()
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        """Emit the account's reads in order; bookmark each window of the `windows` read."""
+        assert context is not None
+        account_read, searching = self._account_read(context)
+        limits = self.hotmart_tap.range_limits(context["account_id"])
+        progress = {
+            read.name: WindowProgress(self.logger, self.name, context["account_id"], read.planner)
+            for read in account_read.reads
+        }
+        count = page_number = 0
+        try:
+            for event in account_read.events():
+                if isinstance(event, WindowPage):
+                    limits.accepted(self.path, _days(event.span))
+                    records = page_items(event.items)  # shaped by the stream's `post_process`
+                    if self.window_field:
+                        window_end = event.window.end.isoformat()
+                        for record in records:
+                            record[self.window_field] = window_end
+                    page_number += 1
+                    count += len(records)
+                    if page_number % PROGRESS_EVERY_PAGES == 0:
+                        progress[event.read.name].page(event.window.label(), count, event.total)
+                    yield from records
+                elif isinstance(event, SpanRefused):
+                    limits.refused(self.path, _days(event.span))
+                elif isinstance(event, WindowEnd):
+                    progress[event.read.name].window_done(event.window, count)
+                    self.hotmart_tap.save_account_facts(context["account_id"])
+                    if event.read.name == WINDOWS_READ:
+                        if searching and count:
+                            searching = False
+                            if self.selected:
+                                state = self.get_context_state(context)
+                                history_start.mark(
+                                    state, event.window.start, self.hotmart_tap.start_date
+                                )
+                        self._complete_window(context, event.window)
+                    count = page_number = 0
+                elif isinstance(event, ReadEnd):
+                    self._remember_density(context, event.read.name, event.read.planner)
+        except BaseException:
+            self.stop_reads()
+            raise
+
+    def _stored_partition(self, context: Context) -> Mapping[str, Any]:
+        """The partition's state if there is one, else nothing; unlike the SDK's
+        `get_context_state`, never adds one: a read planned ahead of its partition must
+        leave the state messages what a run one account after the other writes."""
+        for partition in self.stream_state.get("partitions", ()):
+            if partition.get("context") == dict(context):
+                return partition
+        return {}
 
     def _resume_from(self, context: Context) -> datetime | None:
         """Where an incremental run starts: the bookmark minus the lookback."""
         if not self.replication_key:
             return None
-        bookmark = self.get_context_state(context).get("replication_key_value")
+        bookmark = self._stored_partition(context).get("replication_key_value")
         if not bookmark:
             return None
         lookback = timedelta(days=int(setting(self.config, "lookback_days")))
@@ -262,25 +329,25 @@ class DateWindowStream(HotmartStream):
         self._write_state_message()
 
     def _fetch_in_order(
-        self, client: AccountClient, planner: WindowPlanner, params: Params, context: Context
-    ) -> Iterator[tuple[Window, WindowDrain]]:
-        """Fetch up to `concurrency` windows at once; hand them out in window order.
+        self, client: AccountClient, read: Read, context: Context
+    ) -> Generator[WindowFetch, None, None]:
+        """Fetch up to `concurrency` windows of `read` at once; hand them out in order.
 
-        `params` goes on top of `get_url_params` and the window's dates (the sweep's
-        statuses, say).
+        Closing the generator stops the workers.
 
-        Each window's records must be consumed before the next window is asked for. The
-        window `concurrency` places after a given one is planned once that one's size is
-        known (its first page's `total_results`, else its record count), so the cut never
-        depends on which worker was faster.
+        `read.params` goes on top of `get_url_params` and the window's dates (the sweep's
+        statuses, say). The window `concurrency` places after a given one is planned once
+        that one's size is reported (`WindowFetch.sized`: its first page's
+        `total_results`, else its record count), and sizes are reported in window order,
+        so the cut never depends on which worker was faster.
         """
-        account_id = context["account_id"]
-        progress = WindowProgress(self.logger, self.name, account_id, planner)
+        planner = read.planner
         workers = max(1, int(setting(self.config, "concurrency")))
         cancel = threading.Event()
         budget = PrefetchBudget(prefetch.PREFETCH_BYTES, cancel)
         pending: deque[tuple[Window, queue.Queue[WindowMessage]]] = deque()
-        with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-{account_id}") as pool:
+        name = f"{self.name}-{context['account_id']}-{read.name}"
+        with ThreadPoolExecutor(workers, thread_name_prefix=name) as pool:
 
             def submit_next() -> None:
                 window = planner.next_window()
@@ -292,7 +359,7 @@ class DateWindowStream(HotmartStream):
                         window,
                         client=client,
                         context=context,
-                        params=params,
+                        params=read.params,
                         cancel=cancel,
                         budget=budget,
                     )
@@ -302,23 +369,16 @@ class DateWindowStream(HotmartStream):
                 planner.observe(span, records)
                 submit_next()
 
+            def taken(size: int, empty: bool) -> None:
+                budget.emitted(size, head_empty=empty)
+
             for _ in range(workers):
                 submit_next()
             try:
                 while pending:
                     window, pages = pending.popleft()
                     budget.set_head(window, empty=pages.empty())
-                    drain = WindowDrain(
-                        stream=self,
-                        window=window,
-                        pages=pages,
-                        context=context,
-                        budget=budget,
-                        planner=planner,
-                        sized=sized,
-                        progress=progress,
-                    )
-                    yield window, drain
+                    yield WindowFetch(window, pages, sized, taken)
             finally:
                 cancel.set()
 
@@ -399,65 +459,6 @@ class DateWindowStream(HotmartStream):
             for half in (left, right):
                 self._fill_span(pages, window, half, client=client, context=context,
                                 params=params, cancel=cancel, budget=budget)  # fmt: skip
-
-
-@dataclass(kw_only=True)
-class WindowDrain:
-    """The emitting side of one window: decodes its queued pages into records, in order."""
-
-    stream: DateWindowStream
-    window: Window
-    pages: queue.Queue[WindowMessage]
-    context: Context
-    budget: PrefetchBudget
-    planner: WindowPlanner
-    #: Called once with the window's density (a span and its record count).
-    sized: Callable[[Window, int], None] | None
-    progress: WindowProgress
-    #: Records emitted so far (all of the window's once iterated to the end).
-    count: int = 0
-
-    def _report_size(self, span: Window, records: int) -> None:
-        """Tell the planner how dense this window is, once."""
-        if self.sized is not None:
-            sized, self.sized = self.sized, None
-            sized(span, records)
-
-    def __iter__(self) -> Iterator[Record]:
-        stream, window = self.stream, self.window
-        limits = stream.hotmart_tap.range_limits(self.context["account_id"])
-        page_number = 0
-        window_end = window.end.isoformat()
-        while True:
-            message = self.pages.get()
-            if isinstance(message, Failed):
-                raise message.error
-            if isinstance(message, Done):
-                break
-            if isinstance(message, Narrowed):
-                self.planner.narrow(_days(message.half))
-                continue
-            if isinstance(message, Refused):
-                limits.refused(stream.path, _days(message.span))
-                continue
-            span, size, total = message.span, message.size, message.total
-            limits.accepted(stream.path, _days(span))
-            if total is not None:
-                self._report_size(span, total)
-            records = page_items(message.items)  # shaped by the stream's `post_process`
-            del message  # the JSON text, no longer needed while the records are emitted
-            self.budget.emitted(size, head_empty=self.pages.empty())
-            if stream.window_field:
-                for record in records:
-                    record[stream.window_field] = window_end
-            page_number += 1
-            self.count += len(records)
-            if page_number % PROGRESS_EVERY_PAGES == 0:
-                self.progress.page(window.label(), self.count, total)
-            yield from records
-        self._report_size(window, self.count)
-        self.progress.window_done(window, self.count)
-        stream.save_range_limits(self.context)
 
 
 def _days(span: Window) -> float:

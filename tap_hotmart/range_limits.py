@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,9 +39,14 @@ def says_range_too_wide(description: str) -> bool:
 
 
 class RangeLimits:
-    """One account's known range limits, by endpoint path (whole days)."""
+    """One account's known range limits, by endpoint path (whole days).
+
+    Its account's read learns them in its own thread while the emitting thread saves them
+    in the state (`account_reads`): a lock keeps the two apart.
+    """
 
     def __init__(self, stored: Mapping[str, Any] | None = None) -> None:
+        self._lock = threading.Lock()
         self._limits: dict[str, dict[str, int]] = {}
         for endpoint, limit in (stored or {}).items():
             if not isinstance(limit, Mapping):
@@ -61,17 +67,19 @@ class RangeLimits:
 
     def accepted(self, endpoint: str, days: float) -> None:
         """Hotmart answered a range of `days` days (a page of it came back)."""
-        limit = self._limits.setdefault(endpoint, {})
         width = math.floor(days)
-        if width >= 1 and width > limit.get(ACCEPTED, 0):
-            limit[ACCEPTED] = width
+        with self._lock:
+            limit = self._limits.setdefault(endpoint, {})
+            if width >= 1 and width > limit.get(ACCEPTED, 0):
+                limit[ACCEPTED] = width
 
     def refused(self, endpoint: str, days: float) -> None:
         """Hotmart refused a range of `days` days as too wide."""
-        limit = self._limits.setdefault(endpoint, {})
         width = max(1, math.ceil(days))
-        if width < limit.get(REFUSED, math.inf):
-            limit[REFUSED] = width
+        with self._lock:
+            limit = self._limits.setdefault(endpoint, {})
+            if width < limit.get(REFUSED, math.inf):
+                limit[REFUSED] = width
 
     def is_refused(self, endpoint: str) -> bool:
         return REFUSED in self._limits.get(endpoint, {})
@@ -83,7 +91,8 @@ class RangeLimits:
         half the refused one. Before that, with `probe_from`, twice the widest width
         accepted (at least `probe_from`): a sparse read can widen while Hotmart accepts.
         """
-        limit = self._limits.get(endpoint, {})
+        with self._lock:
+            limit = dict(self._limits.get(endpoint, {}))
         refused = limit.get(REFUSED)
         accepted = limit.get(ACCEPTED, 0)
         if refused is not None:
@@ -95,4 +104,5 @@ class RangeLimits:
         return 2.0 * max(float(accepted), probe_from)
 
     def to_state(self) -> dict[str, dict[str, int]]:
-        return {endpoint: dict(limit) for endpoint, limit in sorted(self._limits.items())}
+        with self._lock:
+            return {endpoint: dict(limit) for endpoint, limit in sorted(self._limits.items())}

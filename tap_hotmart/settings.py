@@ -209,6 +209,18 @@ _SETTINGS = th.PropertiesList(
         description="Date windows fetched at once per stream and account (within the budget).",
     ),
     th.Property(
+        "account_concurrency",
+        th.IntegerType(minimum=1, maximum=64),
+        default=4,
+        title="Account concurrency",
+        description=(
+            "Accounts whose date windows are fetched at once, each within its own request "
+            "budget, while one is emitted; later accounts' pages wait on disk in a "
+            "temporary file. Records and state are those of reading one account after "
+            "the other."
+        ),
+    ),
+    th.Property(
         "metrics_log_level",
         th.StringType,
         # The SDK logs its METRIC lines at INFO; below WARNING they would flood a run's log.

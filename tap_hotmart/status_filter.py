@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tap_hotmart.account_state import ACCOUNT_STREAM, account_partitions
+from tap_hotmart.account_state import account_partitions
 from tap_hotmart.errors import QueryTimeoutError, RangeTooWideError
 from tap_hotmart.streams.statuses import TRANSACTION_STATUSES
 from tap_hotmart.windows import Window, parse_iso
@@ -131,6 +131,7 @@ class _AccountCheck:
         self.verdict = stored if recent else None
         self.settled = recent  # a recent verdict, or this run's probe done
         self.announced = False  # this run logged what the tap does about it
+        self.probed = False  # the verdict is this run's (the state does not hold it yet)
 
 
 class StatusChecks:
@@ -148,11 +149,25 @@ class StatusChecks:
                 self._checks[account_id] = _AccountCheck(stored, now)
             return self._checks[account_id]
 
+    def probed_state(self, account_id: str) -> dict[str, Any] | None:
+        """This run's verdict for the account, as the state keeps it (None: not probed).
+
+        The probe runs in whichever thread first reads several statuses, maybe while the
+        state is being written out; the emitting thread saves it
+        (`TapHotmart.save_account_facts`).
+        """
+        with self._lock:
+            check = self._checks.get(account_id)
+        if check is None:
+            return None
+        with check.lock:
+            probed = check.verdict if check.probed else None
+        return probed.to_state() if probed is not None else None
+
     def honoured(self, stream: HotmartStream, client: AccountClient) -> bool:
         """Whether the account's requests may repeat `transaction_status` (probing if unknown).
 
-        The account's other threads wait for the probe: none of its requests runs meanwhile,
-        so the verdict is written into the state while nothing else writes it.
+        The account's other threads wait for the probe: none of its requests runs meanwhile.
         """
         account_id = client.account.account_id
         check = self._check(account_id, stream.hotmart_tap.sync_end)
@@ -160,6 +175,7 @@ class StatusChecks:
             if not check.settled:
                 check.settled = check.announced = True  # the probe logs what it found
                 check.verdict = _probe(stream, client)
+                check.probed = check.verdict is not None
             elif not check.announced:
                 check.announced = True
                 if check.verdict is not None and not check.verdict.honoured:
@@ -206,8 +222,6 @@ def _probe(stream: HotmartStream, client: AccountClient) -> Verdict | None:
             found,
         )
         return None
-    partition = tap.streams[ACCOUNT_STREAM].get_context_state({"account_id": account_id})
-    partition[STATE_KEY] = found.to_state()
     if found.honoured:
         stream.logger.info(
             "[%s]: Hotmart honours a status filter of several values (sales/history %s: %d "

@@ -25,7 +25,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from tap_hotmart import __version__, catalog
+from tap_hotmart import __version__, catalog, range_limits, status_filter
 from tap_hotmart.account_state import ACCOUNT_STREAM, account_partitions
 from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
@@ -154,10 +154,26 @@ class TapHotmart(Tap):
     def range_limits(self, account_id: str) -> RangeLimits:
         """The date ranges one account's endpoints accepted and refused, shared by its streams.
 
-        Read from the state as the run started; `DateWindowStream` keeps it up to date in
-        the account's `sales` partition.
+        Read from the state as the run started; kept up to date in the account's `sales`
+        partition by `save_account_facts`.
         """
         return self._range_limits[account_id]
+
+    def save_account_facts(self, account_id: str) -> None:
+        """Put what this run learnt about the account (range limits, whether Hotmart honours
+        repeated statuses) in its `sales` partition, for the next state message.
+
+        Called from the emitting thread only (after each window, and at the end): the reads
+        that learn them run in other threads, while the state may be being written out.
+        """
+        facts = {
+            range_limits.STATE_KEY: self.range_limits(account_id).to_state(),
+            status_filter.STATE_KEY: self.status_checks.probed_state(account_id),
+        }
+        if any(facts.values()):
+            sales = self.streams[ACCOUNT_STREAM]
+            partition = sales.get_context_state({"account_id": account_id})
+            partition.update({key: value for key, value in facts.items() if value})
 
     @cached_property
     def _catalogs(self) -> dict[str, catalog.CatalogWatch]:
@@ -220,10 +236,11 @@ class TapHotmart(Tap):
             account.account_id: self.client(account.account_id).limiter.requests_sent
             for account in self.accounts
         }
+        for account_id in api_calls:
+            self.save_account_facts(account_id)
         full_syncs = self._remember_full_syncs(api_calls)
-        catalogs = self._remember_catalogs()
-        if full_syncs or catalogs:
-            self.state_writer.write_state(self.state)
+        self._remember_catalogs()
+        self.state_writer.write_state(self.state)
         for line in self.run_summary.lines(api_calls, full_syncs):
             self.logger.info(line)
 
@@ -241,19 +258,18 @@ class TapHotmart(Tap):
             partition[FULL_SYNC_CALLS_KEY] = api_calls[account_id]
         return full_syncs
 
-    def _remember_catalogs(self) -> bool:
+    def _remember_catalogs(self) -> None:
         """Keep what the catalogue streams read in each account's `products` partition.
 
-        Only once the run read the catalogue (True then): a run that stops earlier keeps
-        the old record, so the next one reads at least as much again.
+        Only once the run read the catalogue: a run that stops earlier keeps the old
+        record, so the next one reads at least as much again.
         """
         products = self.streams[CATALOG_STREAM]
         if not (products.selected or products.has_selected_descendents):
-            return False
+            return
         for account in self.accounts:
             partition = products.get_context_state({"account_id": account.account_id})
             partition[catalog.STATE_KEY] = self.catalog_watch(account.account_id).to_state()
-        return True
 
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]

@@ -194,6 +194,11 @@ class RefundsStream(WatchesDisputes):
     replication_key = None
     starts_wide = True  # refund statuses are a few percent of sales
 
+    def reads_from_api(self, context: Context) -> bool:
+        """Not when this run's `sales` read the account's whole history (`refund_spool`)."""
+        spool = self.hotmart_tap.refund_spools.get(context["account_id"])
+        return spool is None or not spool.complete
+
     def history_records(self, context: Context) -> Iterable[Record]:
         """What `sales` read in a refund status in this run, if it read the whole history
         (no request then), else the refund statuses read from Hotmart."""

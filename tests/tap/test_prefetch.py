@@ -11,6 +11,7 @@ import pytest
 
 import tap_hotmart.prefetch as prefetch_module
 from hotmart_emulator import EmulatorServer
+from tap_hotmart.account_reads import AccountRead, Read, WindowPage
 from tap_hotmart.client import page_items
 from tap_hotmart.streams.sales import hoist_purchase
 from tap_hotmart.tap import TapHotmart
@@ -59,18 +60,30 @@ def test_a_tiny_prefetch_budget_bounds_waiting_pages_and_loses_nothing(monkeypat
         planner = WindowPlanner(tap.start_date, tap.sync_end, first_days=365, max_days=365,
                                 target_records=10**9)  # fmt: skip
         seen: list[str] = []
-        for window, records in stream._fetch_in_order(tap.client("acct-1"), planner, {}, context):
-            for item in records:
+        read = Read("windows", planner, {})
+        account_read = AccountRead(
+            "acct-1",
+            [read],
+            lambda read: stream._fetch_in_order(tap.client("acct-1"), read, context),
+            limits=tap.range_limits("acct-1"),
+            path=stream.path,
+            page_count=lambda items: len(page_items(items)),
+        )
+        for event in account_read.start().events():
+            if not isinstance(event, WindowPage):
+                continue
+            for item in page_items(event.items):
                 record = hoist_purchase(item, context)
                 order_date = datetime.fromisoformat(record["order_date"])
-                assert window.start <= order_date < window.end
+                assert event.window.start <= order_date < event.window.end
                 seen.append(record["transaction"])
 
         truth = [item["purchase"]["transaction"] for item in emu.ground_truth("acct-1", "sales")]
         assert sorted(seen) == sorted(truth)
         assert len(page_sizes) > 40 and min(page_sizes) > 0
         # Unbounded, three windows ahead would pile up (~60 pages); with the budget each of
-        # the 4 workers holds at most the page it has just fetched, plus the emitting one's.
+        # the 4 workers holds at most the page it has just fetched, plus the head window's
+        # (the read's thread moves them to its spool in window order).
         assert max(pending_peaks) <= 5 * max(page_sizes)
 
 
