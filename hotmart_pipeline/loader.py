@@ -15,6 +15,9 @@ setting and sees no secret. The Singer stream passes through untouched: stdin, s
 (the state messages Meltano saves) and stderr are the real loader's, and the process is
 replaced (exec), so signals reach it directly. It costs one Meltano start-up per run
 (about 2 s; benchmarks/README.md, pipeline_e2e, measures the whole run).
+
+Into PostgreSQL it first makes sure the raw tables exist (``raw_tables.py``: loaders of
+several accounts started together would race to create them).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from hotmart_pipeline import engine
+from hotmart_pipeline import engine, raw_tables
 from hotmart_pipeline.executables import ExecutableNotFoundError, venv_executable
 
 LOADER_VARIABLES = {
@@ -76,11 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     try:
         command = meltano_command(os.environ)
+        env = loader_environment(os.environ)
+        postgres = engine.engine(os.environ) == engine.POSTGRES
     except (LoaderError, engine.EngineError, ExecutableNotFoundError) as exc:
         print(f"hotmart-load: {exc}", file=sys.stderr)
         return 2
+    if postgres:
+        # Loaders started together must not race to create the raw tables.
+        raw_tables.prepare_quietly(command[-1], env)
     sys.stdout.flush()
-    os.execve(command[0], command, loader_environment(os.environ))
+    os.execve(command[0], command, env)
     return 0  # pragma: no cover - execv does not return
 
 
