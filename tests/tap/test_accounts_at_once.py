@@ -31,7 +31,7 @@ def _states(run: TapRun) -> list[dict]:
 
 
 def test_accounts_read_at_once_emit_what_a_run_one_by_one_emits(tmp_path: Path) -> None:
-    with EmulatorServer(seed=21, accounts=3, sales=800, latency_ms=15, rate_limit=100_000) as emu:
+    with EmulatorServer(seed=21, accounts=3, sales=400, latency_ms=5, rate_limit=100_000) as emu:
         config = tap_config(emu, requests_per_minute=100_000)
         one_by_one = run_tap(tmp_path, {**config, "account_concurrency": 1}, name="one")
         assert one_by_one.returncode == 0, one_by_one.stderr[-3000:]
