@@ -56,7 +56,9 @@ def decode_items(items: Any) -> Any:
     return _DECODER.decode(items) if isinstance(items, msgspec.Raw) else items
 
 
-Params = Mapping[str, str | int | Sequence[str]]
+#: A request's query; a None value leaves that parameter out (`requests` drops it), e.g. a
+#: stream's status filter on a read by transaction code.
+Params = Mapping[str, str | int | Sequence[str] | None]
 
 
 class AccountClient:

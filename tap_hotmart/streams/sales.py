@@ -25,6 +25,7 @@ from tap_hotmart.account_state import ACCOUNT_STREAM
 from tap_hotmart.client import SCHEMAS
 from tap_hotmart.date_window_stream import DateWindowStream
 from tap_hotmart.refund_spool import RefundSpool
+from tap_hotmart.status_filter import STATUS_PARAM
 from tap_hotmart.streams.statuses import DISPUTED_STATUS, REFUND_STATUSES, TRANSACTION_STATUSES
 from tap_hotmart.windows import ms_to_iso
 
@@ -134,7 +135,11 @@ class WatchesDisputes(DateWindowStream):
         reads = self.hotmart_tap.reads_by_code
         if key not in reads:
             client = self.hotmart_tap.client(context["account_id"])
-            params = {**ALL_STATUSES, "transaction": transaction}
+            # With a transaction code and no status filter Hotmart applies no default
+            # filter (facts §4.1 "Default filter", H for sales/history): one request finds
+            # the sale in any status, where the stream's own statuses (17, or the refund
+            # ones) would cost one request each on an account read one status at a time.
+            params = {STATUS_PARAM: None, "transaction": transaction}
             reads[key] = [
                 item
                 for items, _ in self.iter_pages(client, self.path, params, context=context)

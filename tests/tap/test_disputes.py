@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hotmart_emulator import EmulatorServer
+from tap_hotmart.tap import TapHotmart
 from tests.support.singer import TapRun, run_tap
 from tests.tap.test_sync import _old_settled_sale, emulator_now, tap_config
 
@@ -121,3 +122,24 @@ def test_the_refunds_row_of_a_won_dispute_gets_the_sales_current_status(tmp_path
     assert {code: truth[code] for code in table} == table
     (refunds_partition,) = resolved.state["bookmarks"]["refunds"]["partitions"]
     assert won not in refunds_partition["open_disputes"]
+
+
+def test_a_read_by_code_is_one_request_whatever_the_status_even_one_status_at_a_time() -> None:
+    """On an account whose Hotmart honours only one `transaction_status` value, a read of
+    several statuses costs one request per status; a read by code sends none (with a code,
+    Hotmart applies no default filter: facts §4.1, H), so it stays one request."""
+    with EmulatorServer(
+        seed=31, accounts=1, sales=300, rate_limit=100_000, status_filter="first"
+    ) as emu:
+        tap = TapHotmart(config=tap_config(emu, requests_per_minute=100_000),
+                         parse_env_config=False)  # fmt: skip
+        sales = emu.ground_truth(ACCOUNT, "sales")
+        complete = next(i for i in sales if i["purchase"]["status"] == "COMPLETE")
+        emu.reset_stats()
+        # `refunds` asks for the refund statuses only; its read by code finds COMPLETE
+        items = tap.streams["refunds"]._read_one(
+            {"account_id": ACCOUNT}, complete["purchase"]["transaction"]
+        )
+        requests_sent = emu.stats()["requests"]
+    assert [item["purchase"]["status"] for item in items] == ["COMPLETE"]
+    assert requests_sent["GET /payments/api/v1/sales/history"] == 1, requests_sent
