@@ -396,14 +396,14 @@ class DateWindowStream(HotmartStream):
         """Worker: read every page of one window into its queue (or the error that stopped it).
 
         Pages are queued as fetched (items still JSON text when the API allows it); the
-        emitting thread decodes and shapes them. `budget` holds the worker back while too
-        many bytes wait to be emitted.
+        read's thread relays them in order and the emitting thread decodes and shapes them.
+        `budget` holds the worker back while too many bytes wait to be taken in order.
         """
         try:
             self._fill_span(pages, window, window, client=client, context=context,
                             params=params, cancel=cancel, budget=budget)  # fmt: skip
             pages.put(Done())
-        except BaseException as exc:  # handed to the emitting thread, which re-raises it
+        except BaseException as exc:  # handed to the read's thread, which re-raises it
             pages.put(Failed(exc))
 
     def _fill_span(

@@ -14,15 +14,16 @@ PREFETCH_BYTES = 64 * 1024 * 1024
 
 
 class PrefetchBudget:
-    """Caps the bytes of pages fetched but not yet emitted, across a stream's windows.
+    """Caps the bytes of pages fetched but not yet taken in window order, across one read's
+    windows.
 
-    Windows are fetched several at once but emitted in order, so pages of the later
-    windows wait in memory until every earlier window is emitted; when the emitting side
-    is slower (a target that cannot keep up, a CPU-bound run) they would pile up to whole
-    windows, whose size grows with the account's sales per window. A worker may fetch its
-    next page only while the pending bytes are under the cap, or when its window is the
-    one being emitted and has nothing left to emit: so the emitting window never starves
-    and memory stays bounded whatever the account's size.
+    Windows are fetched several at once but taken in order by the account's read thread
+    (`account_reads`, which moves them to its spool), so pages of the later windows wait in
+    memory until every earlier window is taken; when a window is slow to arrive they would
+    pile up to whole windows, whose size grows with the account's sales per window. A
+    worker may fetch its next page only while the pending bytes are under the cap, or when
+    its window is the one being taken and has nothing left queued: so the head window
+    never starves and memory stays bounded whatever the account's size.
     """
 
     def __init__(self, limit_bytes: int, cancel: threading.Event) -> None:
