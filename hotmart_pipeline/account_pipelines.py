@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from hotmart_pipeline import raw_tables
+
 #: The job that builds the dbt project once, after every account's extract-load.
 TRANSFORM_JOB = "hotmart-transform"
 
@@ -183,9 +185,12 @@ def credential_variable(account_id: str, setting: str) -> str:
 #: relative to the project; meltano.yml's ``include_paths`` names the second).
 ACCOUNTS_FILE = Path("accounts.yml")
 INCLUDE_FILE = Path("accounts.meltano.yml")
-#: The parent extractor and the loader every account's job uses (meltano.yml).
+#: The parent extractor (meltano.yml), and the loader every account's job uses: the
+#: project's ``target-warehouse`` with the raw tables prepared under a lock first
+#: (raw_tables.py), since these jobs may load at the same time.
 PARENT_EXTRACTOR = "tap-hotmart"
-LOADER = "target-warehouse"
+PARENT_LOADER = "target-warehouse"
+LOADER = "target-warehouse-shared"
 #: dbt once over every account's rows; ``warehouse:start`` first, as in ``hotmart-sync``,
 #: so that the job alone works on a fresh machine (it only checks a configured server).
 TRANSFORM_TASKS = "warehouse:start dbt-postgres:build"
@@ -206,11 +211,17 @@ HEADER = (
 
 
 def include_document(accounts: list[AccountPipeline]) -> dict[str, Any]:
-    """The Meltano include file's content: an extractor and a job per account, one dbt job."""
+    """The Meltano include file's content: an extractor and a job per account, their shared
+    loader, one dbt job."""
     extractors = [_extractor(account) for account in accounts]
+    loader = {
+        "name": LOADER,
+        "inherit_from": PARENT_LOADER,
+        "env": {raw_tables.SWITCH_VARIABLE: "true"},
+    }
     jobs = [{"name": a.job, "tasks": [f"{a.extractor} {LOADER}"]} for a in accounts]
     jobs.append({"name": TRANSFORM_JOB, "tasks": [TRANSFORM_TASKS]})
-    return {"plugins": {"extractors": extractors}, "jobs": jobs}
+    return {"plugins": {"extractors": extractors, "loaders": [loader]}, "jobs": jobs}
 
 
 def _extractor(account: AccountPipeline) -> dict[str, Any]:

@@ -177,7 +177,12 @@ class SalesStream(WatchesDisputes):
             yield from super().history_records(context)
             return
         spools[account_id] = spool = RefundSpool()
-        yield from super().history_records(context)
+        try:
+            yield from super().history_records(context)
+        except BaseException:  # a failed or abandoned read: no temporary file left open
+            spools.pop(account_id, None)
+            spool.discard()
+            raise
         spool.finish()
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:

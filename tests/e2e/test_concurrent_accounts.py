@@ -1,37 +1,45 @@
 """Several accounts' pipelines at once, into one PostgreSQL: ``meltano run hotmart-sync--<id>``
 for three accounts started together, twice (a full sync into empty raw tables, then an
-incremental one after the emulator's clock moves 30 days).
+incremental one after the emulator's clock moves 30 days), the second round from another
+project directory that shares only Meltano's system database, on PostgreSQL.
 
 Why: scaling out means one process per account (hotmart-accounts), started by an
 orchestrator at the same moment. They share the raw tables (primary keys start with
 ``account_id``), so on a fresh warehouse they race to create the schema and the tables,
-and they share the project's loader plugin (``target-warehouse``) and its run folders. The
-test proves that nothing is lost, doubled or mixed between accounts, that each account
-keeps its own state id, and that the second round resumes from each account's bookmarks.
+and they share the accounts' loader plugin (``target-warehouse-shared``) and its run
+folders. And the worker that runs an account tonight is not the one that ran it yesterday
+(containers, an orchestrator's pods): with the default system database
+(``.meltano/meltano.db``, SQLite, in one project directory) a new worker would start from
+``start_date`` every time. The project's choice (docs/pipeline.md, "Many accounts"):
+``MELTANO_DATABASE_URI=postgresql+psycopg://...``, Meltano 4.4's own ``postgres`` driver
+(psycopg 3, installed with the project). The test proves that nothing is lost, doubled or
+mixed between accounts, that each account keeps its own state id, and that the second
+round, from the second directory, resumes from each account's bookmarks.
 
 Everything is real: ``hotmart-accounts generate`` in a copy of the project
 (tests/support/accounts_project.py), the ``meltano`` CLI, target-postgres through the
-``hotmart-load`` wrapper, an embedded PostgreSQL on a temporary folder and a free port, and
-an in-process emulator serving the three accounts.
+``hotmart-load`` wrapper, an embedded PostgreSQL on a temporary folder and a free port (the
+warehouse and, in a database of its own, the system database, whose password, in the URI,
+no log may show), and an in-process emulator serving the three accounts.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from hotmart_emulator import EmulatorServer
 from hotmart_pipeline import demo, warehouse
-from hotmart_pipeline.account_pipelines import AccountPipeline, read_accounts_file
+from hotmart_pipeline.account_pipelines import LOADER, AccountPipeline, read_accounts_file
 from tests.support.accounts_project import (
     RAW,
     Project,
@@ -50,13 +58,13 @@ ACCOUNTS = 3
 SALES = 300
 SEED = 11
 ADVANCE_DAYS = 30
+STATE_DATABASE = "meltano_state"
+INCREMENTAL_SALES = re.compile(r"Starting incremental sync of 'sales' with bookmark value: (\S+)")
 RUN_SUMMARY = re.compile(r"Run summary: ([\d,]+) records")
-#: The run folders of the loader every account's job shares (meltano.yml's target-warehouse,
-#: whose hotmart-load runs `meltano invoke target-postgres`): `meltano run` keeps a plugin's
-#: files in `.meltano/run/<plugin name>/`, so concurrent runs of one loader share them.
-LOADER_RUN_DIRS = [
-    Path(".meltano") / "run" / name for name in ("target-warehouse", "target-postgres")
-]
+#: The run folders of the loader every account's job shares (target-warehouse-shared, whose
+#: hotmart-load runs `meltano invoke target-postgres`): `meltano run` keeps a plugin's files
+#: in `.meltano/run/<plugin name>/`, so concurrent runs of one loader share them.
+LOADER_RUN_DIRS = [Path(".meltano") / "run" / name for name in (LOADER, "target-postgres")]
 #: Holds every DDL statement on the raw schema 0.3 s before its transaction ends,
 #: so that loaders started together really meet in target-postgres' check-then-create
 #: window (without it they met in none of ten tries here; an orchestrator's runs still can).
@@ -75,10 +83,10 @@ CREATE EVENT TRIGGER slow_raw_ddl ON ddl_command_end EXECUTE FUNCTION slow_raw_d
 @dataclass
 class Setup:
     emulator: EmulatorServer
-    project: Project
+    project: Project  # machine 1: the first round
+    other: Project  # machine 2: the second round, sharing only the system database
     accounts: list[AccountPipeline]
     db_env: dict[str, str] = field(repr=False)  # holds the warehouse password
-    system_db: Path = Path()
 
     def connect(self) -> Any:
         return demo.connect(self.db_env)
@@ -121,17 +129,29 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     server = warehouse.EmbeddedWarehouse(tmp / "postgres")
     try:
         db_env = meltano_env(server)
-        ids = [a["account_id"] for a in emulator.accounts()]
-        root = copy_project(tmp / "project", ids)
-        system_db = tmp / "meltano.db"
+        with demo.connect(db_env) as conn:
+            conn.execute(f"CREATE DATABASE {STATE_DATABASE}")
+        connection = server.connection()
+        password = quote(server.password(), safe="")
         env = {
             **db_env,
             **account_env(emulator),
-            "MELTANO_DATABASE_URI": f"sqlite:///{system_db}",
+            # The password in the URI, as a user sets it in .env: Meltano masks it in its
+            # logs. (PGPASSFILE would not do: the `dev` environment points it at the
+            # project's own embedded warehouse for every plugin, and the loader's Meltano
+            # opens the system database too.)
+            "MELTANO_DATABASE_URI": (
+                f"postgresql+psycopg://{connection.user}:{password}@{connection.host}:"
+                f"{connection.port}/{STATE_DATABASE}"
+            ),
         }
-        project = Project(root=root, env=env, logs=tmp / "logs")
-        accounts = read_accounts_file(root / "accounts.yml")
-        yield Setup(emulator, project, accounts, db_env, system_db)
+        ids = [a["account_id"] for a in emulator.accounts()]
+        first, second = (
+            Project(root=copy_project(tmp / name, ids), env=dict(env), logs=tmp / f"{name}-logs")
+            for name in ("machine-1", "machine-2")
+        )
+        accounts = read_accounts_file(first.root / "accounts.yml")
+        yield Setup(emulator, first, second, accounts, db_env)
     finally:
         server.stop()
         emulator.stop()
@@ -152,17 +172,17 @@ def first_round(setup: Setup) -> dict[str, Any]:
         "seconds": seconds,
         "watcher": watcher,
         "rows": _rows_per_account(setup),
-        "read": _records_read(setup),
+        "read": _records_read(setup, setup.project),
     }
 
 
 @pytest.fixture(scope="module")
 def second_round(setup: Setup, first_round: dict[str, Any]) -> dict[str, Any]:
     changes = setup.emulator.advance(ADVANCE_DAYS)
-    setup.project.env.update(account_env(setup.emulator))  # sync up to the new clock
+    setup.other.env.update(account_env(setup.emulator))  # sync up to the new clock
     with setup.connect() as conn:
         (started,) = conn.execute("SELECT now()").fetchone()
-    seconds = setup.project.run_at_once([a.job for a in setup.accounts])
+    seconds = setup.other.run_at_once([a.job for a in setup.accounts])
     with setup.connect() as conn:
         touched = dict(
             conn.execute(
@@ -175,19 +195,28 @@ def second_round(setup: Setup, first_round: dict[str, Any]) -> dict[str, Any]:
         "seconds": seconds,
         "changes": changes,
         "touched": touched,
-        "read": _records_read(setup),
+        "read": _records_read(setup, setup.other),
+        "logs": _last_logs(setup, setup.other),
     }
 
 
-def _records_read(setup: Setup) -> dict[str, int]:
-    """Records each account's tap read in the last round (its run summary line)."""
-    read = {}
-    logs = setup.project.log_files[-len(setup.accounts) :]
+def _last_logs(setup: Setup, project: Project) -> dict[str, str]:
+    """Each account's log of the last round in ``project``."""
+    logs = project.log_files[-len(setup.accounts) :]
+    texts = {}
     for account, log in zip(setup.accounts, logs, strict=True):
         assert log.name.endswith(f"{account.job}.log"), (account, log)
-        found = RUN_SUMMARY.findall(log.read_text(errors="replace"))
-        assert found, f"no run summary in {log}"
-        read[account.account_id] = int(found[-1].replace(",", ""))
+        texts[account.account_id] = log.read_text(errors="replace")
+    return texts
+
+
+def _records_read(setup: Setup, project: Project) -> dict[str, int]:
+    """Records each account's tap read in the last round (its run summary line)."""
+    read = {}
+    for account_id, text in _last_logs(setup, project).items():
+        found = RUN_SUMMARY.findall(text)
+        assert found, f"no run summary in the log of {account_id}"
+        read[account_id] = int(found[-1].replace(",", ""))
     return read
 
 
@@ -205,16 +234,22 @@ def test_first_round_at_once_is_exact(setup: Setup, first_round: dict[str, Any])
 
 
 def test_each_account_has_its_own_state(setup: Setup, first_round: dict[str, Any]) -> None:
-    """One state id per account, holding that account's bookmarks only. Read from Meltano's
-    system database directly (its ``state`` table): four ``meltano state`` commands would
-    cost 10 s here; ``test_shared_state`` reads it through ``meltano state get``."""
-    with sqlite3.connect(setup.system_db) as db:
-        rows = db.execute("SELECT state_id, completed_state FROM state").fetchall()
-    states = {state_id_: json.loads(state)["singer_state"] for state_id_, state in rows}
+    """One state id per account, holding that account's bookmarks only, in PostgreSQL. Read
+    from Meltano's system database directly (its ``state`` table): a ``meltano state``
+    command per account would cost 3 s each here; the second machine reads one through
+    ``meltano state get`` below."""
+    with demo.connect({**setup.db_env, "DBT_POSTGRES_DATABASE": STATE_DATABASE}) as conn:
+        rows = conn.execute("SELECT state_id, completed_state FROM state").fetchall()
+    states = {
+        state_id_: (json.loads(state) if isinstance(state, str) else state)["singer_state"]
+        for state_id_, state in rows
+    }
     assert set(states) == {state_id(a) for a in setup.accounts}, set(states)
     for account in setup.accounts:
         state = states[state_id(account)]
         assert bookmarked_accounts(state) == {account.account_id}, (account, state)
+    for project in (setup.project, setup.other):
+        assert not (project.root / ".meltano" / "meltano.db").exists(), project.root
 
 
 def test_the_shared_loader_runs_do_not_share_files(
@@ -240,9 +275,11 @@ def test_the_shared_loader_runs_do_not_share_files(
         assert (run / account.extractor / "tap.properties.json").is_file(), account
 
 
-def test_no_secret_in_the_logs(setup: Setup, first_round: dict[str, Any]) -> None:
+def test_no_secret_in_the_logs(
+    setup: Setup, first_round: dict[str, Any], second_round: dict[str, Any]
+) -> None:
     secrets = [*secrets_of(setup.emulator), setup.db_env["TARGET_POSTGRES_PASSWORD"]]
-    for log in setup.project.log_files:
+    for log in setup.project.log_files + setup.other.log_files:
         text = log.read_text(errors="replace")
         leaked = [f"{s[:3]}..." for s in secrets if s and s in text]
         assert not leaked, f"secrets in {log.name}: {leaked}"
@@ -265,3 +302,18 @@ def test_second_round_at_once_is_incremental_and_exact(
     print(f"records read, first round {first_round['read']}, second {second_round['read']}")
     for account_id, full in first_round["read"].items():
         assert second_round["read"][account_id] < full / 2, (account_id, first_round, second_round)
+
+
+def test_the_second_machine_resumed_from_the_firsts_state(
+    setup: Setup, first_round: dict[str, Any], second_round: dict[str, Any]
+) -> None:
+    """Machine 2 never ran these jobs: it found each account's bookmarks in PostgreSQL, and
+    ``meltano state get`` there shows the state machine 1's first round began."""
+    start_date = setup.other.env["TAP_HOTMART_START_DATE"]
+    for account_id, log in second_round["logs"].items():
+        assert "No state was found" not in log, f"machine 2 found no state for {account_id}"
+        bookmark = INCREMENTAL_SALES.findall(log)
+        assert bookmark and bookmark[0] > start_date, (account_id, bookmark, start_date)
+    account = setup.accounts[0]
+    state = setup.other.state(state_id(account))
+    assert bookmarked_accounts(state) == {account.account_id}, state

@@ -111,9 +111,17 @@ def test_generated_plugins_and_jobs() -> None:
         "basic": "",
         "accounts": [],
     }
+    # One loader for every account's job: the project's, preparing the raw tables first.
+    assert document["plugins"]["loaders"] == [
+        {
+            "name": "target-warehouse-shared",
+            "inherit_from": "target-warehouse",
+            "env": {"HOTMART_PREPARE_TABLES": "true"},
+        }
+    ]
     assert document["jobs"] == [
-        {"name": "hotmart-sync--acme", "tasks": ["tap-hotmart--acme target-warehouse"]},
-        {"name": "hotmart-sync--b", "tasks": ["tap-hotmart--b target-warehouse"]},
+        {"name": "hotmart-sync--acme", "tasks": ["tap-hotmart--acme target-warehouse-shared"]},
+        {"name": "hotmart-sync--b", "tasks": ["tap-hotmart--b target-warehouse-shared"]},
         {"name": "hotmart-transform", "tasks": ["warehouse:start dbt-postgres:build"]},
     ]
 

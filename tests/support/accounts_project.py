@@ -25,7 +25,7 @@ from typing import Any
 
 from hotmart_emulator import EmulatorServer
 from hotmart_pipeline import demo
-from hotmart_pipeline.account_pipelines import AccountPipeline, credential_variable
+from hotmart_pipeline.account_pipelines import LOADER, AccountPipeline, credential_variable
 from tests.support.streams import REFUND_STATUSES, STREAMS
 
 ROOT = demo.PROJECT_ROOT
@@ -161,7 +161,7 @@ def _why(log: Path) -> str:
 
 def state_id(account: AccountPipeline) -> str:
     """Meltano's state id of an account's job: environment, extractor, loader."""
-    return f"dev:{account.extractor}-to-target-warehouse"
+    return f"dev:{account.extractor}-to-{LOADER}"
 
 
 def bookmarked_accounts(state: dict[str, Any]) -> set[str]:
