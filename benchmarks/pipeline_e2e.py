@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,71 @@ def loader_config(environment: str, overrides: list[str]) -> dict[str, Any]:
         key, _, value = item.partition("=")
         config[key] = yaml.safe_load(value)
     return config
+
+
+def write_target_config(env: dict[str, str], settings: dict[str, Any], path: Path) -> Path:
+    """target-postgres' config: the warehouse of `env` and the loader `settings`."""
+    connection = {
+        "host": env["TARGET_POSTGRES_HOST"],
+        "port": int(env.get("TARGET_POSTGRES_PORT", "5432")),
+        "user": env["TARGET_POSTGRES_USER"],
+        "password": env.get("TARGET_POSTGRES_PASSWORD", ""),
+        "database": env["TARGET_POSTGRES_DATABASE"],
+    }
+    path.write_text(json.dumps({**connection, **settings}))
+    return path
+
+
+@dataclass
+class PipedRun:
+    """One tap piped into one target-postgres, as `meltano run` pipes them (without
+    Meltano's relay process), each watched by the monitor under its label."""
+
+    label: str
+    tap: subprocess.Popen[bytes]
+    target: subprocess.Popen[bytes]
+    logs: Path
+    started: float
+    tap_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @classmethod
+    def start(
+        cls, label: str, tap_config: Path, *, target_config: Path, env: dict[str, str],
+        logs: Path, monitor: TreeMonitor, catalog: Path | None = None,
+    ) -> PipedRun:  # fmt: skip
+        """Start the pair; the tap reads `catalog` if given (else every stream)."""
+        selection = ["--catalog", str(catalog)] if catalog else []
+        started = time.perf_counter()
+        with (
+            (logs / f"tap{label}.log").open("wb") as tap_log,
+            (logs / f"target{label}.log").open("wb") as target_log,
+        ):
+            tap = subprocess.Popen(
+                [sys.executable, "-m", "tap_hotmart", "--config", str(tap_config), *selection],
+                stdout=subprocess.PIPE, stderr=tap_log, env=env, cwd=PROJECT_ROOT,
+            )  # fmt: skip
+            target = subprocess.Popen(
+                [str(TARGET), "--config", str(target_config)],
+                stdin=tap.stdout, stdout=subprocess.DEVNULL, stderr=target_log, env=env,
+            )  # fmt: skip
+        assert tap.stdout is not None
+        tap.stdout.close()  # the target holds the pipe now
+        monitor.watch(tap.pid, f"tap{label}")
+        monitor.watch(target.pid, f"target{label}")
+        return cls(label, tap, target, logs, started)
+
+    def wait(self) -> None:
+        """Wait for both; a failure ends the benchmark with the last lines of their logs."""
+        tap_rc = self.tap.wait()
+        self.tap_seconds = time.perf_counter() - self.started
+        target_rc = self.target.wait()
+        self.seconds = time.perf_counter() - self.started
+        if tap_rc or target_rc:
+            for name in (f"tap{self.label}.log", f"target{self.label}.log"):
+                lines = (self.logs / name).read_text().splitlines()[-30:]
+                print(f"--- {name}\n" + "\n".join(lines))
+            raise SystemExit(f"tap{self.label} exit {tap_rc}, target exit {target_rc}")
 
 
 def postmaster_pid(env: dict[str, str], home: Path | None) -> int | None:
@@ -177,15 +243,7 @@ def main() -> None:
         emu = stack.enter_context(EmulatorProcess(seed=args.seed, accounts=1, sales=args.sales))
         print(f"emulator ready in {time.perf_counter() - started:.1f} s", flush=True)
         tap_config = config_for(emu, tmp / "tap.json")
-        target_config = tmp / "target.json"
-        connection = {
-            "host": env["TARGET_POSTGRES_HOST"],
-            "port": int(env.get("TARGET_POSTGRES_PORT", "5432")),
-            "user": env["TARGET_POSTGRES_USER"],
-            "password": env.get("TARGET_POSTGRES_PASSWORD", ""),
-            "database": env["TARGET_POSTGRES_DATABASE"],
-        }
-        target_config.write_text(json.dumps({**connection, **target_settings}))
+        target_config = write_target_config(env, target_settings, tmp / "target.json")
         child_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
 
         # ---- extract + load, piped
@@ -196,28 +254,11 @@ def main() -> None:
         cpu_pg_before = 0.0
         time.sleep(0.5)
         cpu_pg_before = monitor.cpu_seconds("postgres")
-        started = time.perf_counter()
-        with (tmp / "tap.log").open("wb") as tap_log, (tmp / "target.log").open("wb") as tlog:
-            tap = subprocess.Popen(
-                [sys.executable, "-m", "tap_hotmart", "--config", str(tap_config)],
-                stdout=subprocess.PIPE, stderr=tap_log, env=child_env, cwd=PROJECT_ROOT,
-            )  # fmt: skip
-            target = subprocess.Popen(
-                [str(TARGET), "--config", str(target_config)],
-                stdin=tap.stdout, stdout=subprocess.DEVNULL, stderr=tlog, env=child_env,
-            )  # fmt: skip
-            assert tap.stdout is not None
-            tap.stdout.close()  # the target holds the pipe now
-            monitor.watch(tap.pid, "tap")
-            monitor.watch(target.pid, "target")
-            tap_rc = tap.wait()
-            tap_seconds = time.perf_counter() - started
-            target_rc = target.wait()
-            el_seconds = time.perf_counter() - started
-        if tap_rc or target_rc:
-            for name in ("tap.log", "target.log"):
-                print(f"--- {name}\n" + "\n".join((tmp / name).read_text().splitlines()[-30:]))
-            raise SystemExit(f"tap exit {tap_rc}, target exit {target_rc}")
+        run = PipedRun.start(
+            "", tap_config, target_config=target_config, env=child_env, logs=tmp, monitor=monitor
+        )
+        run.wait()
+        tap_seconds, el_seconds = run.tap_seconds, run.seconds
         counts = raw_counts(env)
         rows = sum(counts.values())
         print(

@@ -16,8 +16,9 @@ setting and sees no secret. The Singer stream passes through untouched: stdin, s
 replaced (exec), so signals reach it directly. It costs one Meltano start-up per run
 (about 2 s; benchmarks/README.md, pipeline_e2e, measures the whole run).
 
-Into PostgreSQL it first makes sure the raw tables exist (``raw_tables.py``: loaders of
-several accounts started together would race to create them).
+Into PostgreSQL, where ``HOTMART_PREPARE_TABLES=true`` (the per-account jobs' loader), it
+first makes sure the raw tables exist (``raw_tables.py``: loaders of several accounts
+started together would race to create them).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hotmart-load: {exc}", file=sys.stderr)
         return 2
     if postgres:
-        # Loaders started together must not race to create the raw tables.
+        # Loaders started together must not race to create the raw tables (when asked).
         raw_tables.prepare_quietly(command[-1], env)
     sys.stdout.flush()
     os.execve(command[0], command, env)
