@@ -43,15 +43,18 @@ _COUNTED_SECONDS = RATE_LIMIT_WINDOW_SECONDS + RATE_LIMIT_SAFETY_SECONDS
 
 @dataclass
 class _ServerQuota:
-    """The budget the server announced, while it is stricter than our own window.
+    """The budget the server announced, once it was found stricter than our own window.
 
     Requests may be sent while `RateLimiter.requests_sent` is below `limit`; once it is
     reached and `renews_at` passed, one probe goes, alone, since a sliding window may have
-    freed a single slot; its answer replaces the budget (or lifts it, when the renewed one
-    has more room than our window). In between only a 429 lowers it: the other answers add
-    nothing for our own requests, and would count twice the ones sent before an answer,
-    answered after it, yet counted by the server before it (common with several threads),
-    holding the account below its limit.
+    freed a single slot; its answer replaces the budget. It is never dropped once the server
+    was found stricter, even when a renewed budget has more room than our window: the
+    server's window may be shorter than our minute, and then our window alone lets a burst
+    it freed go into a server window that the previous burst still fills (12 - 24 429s a
+    run in benchmarks/README.md, section 10, before). In between only a 429 lowers it:
+    the other answers add nothing for our own requests, and would count twice the ones
+    sent before an answer, answered after it, yet counted by the server before it (common
+    with several threads), holding the account below its limit.
     """
 
     limit: int
@@ -119,8 +122,8 @@ class RateLimiter:
         answer leaves less room than our own window (the account's limit is below
         `requests_per_minute`, or other tools spend part of it), and on any 429; our
         window's room is taken as the request left it, when the server counted it. It is
-        read from the answer that finds the server stricter and from each probe's; in
-        between, only a 429 changes it (`_ServerQuota`). When our window is as full, the
+        read from the answer that finds the server stricter and, from then on, from each
+        probe's; in between, only a 429 changes it (`_ServerQuota`). When our window is as full, the
         zero is our own doing, and our window already knows to the millisecond when the
         next slot frees, whereas the server's reset is rounded to a whole second: pausing
         for it would idle the account for up to a second each time a slot frees, which at
@@ -149,11 +152,13 @@ class RateLimiter:
             earlier = sum(1 for other, _ in self._in_flight.values() if other < number)
             limit = number + math.floor(remaining) - earlier
             renews_at = now + (RATE_LIMIT_WINDOW_SECONDS if reset is None else reset)
-            if quota is None or probe_answer:
+            if quota is None:
                 # Certainly stricter: less room than our window had, even if every request
                 # sent since had reached the server first.
                 stricter = status_code == 429 or remaining < room - (self.requests_sent - number)
                 self._quota = _ServerQuota(limit, renews_at) if stricter else None
+            elif probe_answer:
+                self._quota = _ServerQuota(limit, renews_at)
             elif status_code == 429:  # someone else spent the budget too
                 quota.limit = min(quota.limit, limit)
                 quota.renews_at = max(quota.renews_at, renews_at)

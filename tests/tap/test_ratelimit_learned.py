@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+from hotmart_emulator.ratelimit import RateLimiter as ServerLimiter
 from tap_hotmart.ratelimit import RateLimiter
 from tests.tap.test_ratelimit import FakeTime
 
@@ -109,3 +110,27 @@ def test_a_probe_that_failed_lets_another_go() -> None:
     limiter.acquire()  # the probe, whose connection drops
     limiter.acquire()  # its retry, by the same thread: a new probe, at once
     assert fake.slept == [2.0]
+
+
+def test_a_server_window_shorter_than_ours_governs_to_the_end() -> None:
+    """Our window holds 60 a minute, the server's 10 per 10 s. Once our window is full, the
+    slots it frees come in the bursts the server allowed a minute ago, into a server window
+    the last burst still fills: the server's budget must keep governing then (it used to be
+    dropped, for our window, at the first renewal with less room in ours: 429s every few
+    seconds from then on). One thread, 150 ms a round trip, the emulator's own limiter as
+    the server, on the same fake clock."""
+    fake = FakeTime()
+    server = ServerLimiter(10, window_s=10, clock=fake.clock)
+    limiter = RateLimiter(60, clock=fake.clock, sleep=fake.sleep)
+    started, refused = fake.now, 0
+    for _ in range(200):
+        limiter.acquire()
+        fake.now += 0.075  # on the way
+        allowed, headers = server.hit("account")
+        fake.now += 0.075  # the answer on its way back
+        refused += not allowed
+        limiter.observe(headers, 200 if allowed else 429)
+    assert refused == 0
+    # At the bound: 200 requests under 10 per sliding 10 s need 190 s; the server's reset,
+    # rounded up to a whole second, costs up to a second per renewal on top.
+    assert fake.now - started <= 190 * 1.15, fake.now - started
