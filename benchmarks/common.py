@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -66,6 +67,14 @@ def run_counting(command: list[str]) -> Timed:
     if process.returncode:
         raise SystemExit(f"{command[:3]} failed with exit code {process.returncode}")
     return Timed(seconds, records, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+
+
+def request_bound_s(requests: int, per_minute: int = 500, latency_ms: int = 150) -> float:
+    """The least time `requests` can take under a sliding minute of `per_minute`: request
+    n + per_minute cannot go before request n + 60 s, so the last goes at least
+    floor((requests - 1) / per_minute) minutes after the first, and is answered a round
+    trip later."""
+    return math.floor(max(requests - 1, 0) / per_minute) * 60 + latency_ms / 1000
 
 
 # --------------------------------------------------------------------------- machine

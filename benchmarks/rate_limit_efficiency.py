@@ -28,6 +28,7 @@ from benchmarks.common import (
     catalog_selecting,
     config_for,
     load_average,
+    request_bound_s,
     run_counting,
 )
 
@@ -40,6 +41,9 @@ def main() -> None:
     parser.add_argument("--sales", type=int, default=200_000)
     parser.add_argument("--latency-ms", type=int, default=150)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--all-streams", action="store_true", help="every stream, not the sales family only"
+    )
     args = parser.parse_args()
     banner(f"rate_limit_efficiency --sales {args.sales:,} --latency-ms {args.latency_ms}")
     with (
@@ -49,7 +53,9 @@ def main() -> None:
         ) as emu,
     ):
         config_file = config_for(emu, Path(tmp) / "config.json", concurrency=args.concurrency)
-        catalog = catalog_selecting(config_file, STREAMS, Path(tmp) / "catalog.json")
+        streams = ["--catalog", str(catalog_selecting(config_file, STREAMS, Path(tmp) / "c.json"))]
+        if args.all_streams:
+            streams = []
         emu.reset_stats()
         first_request: list[float] = []
         started = time.perf_counter()
@@ -63,9 +69,8 @@ def main() -> None:
 
         threading.Thread(target=watch_first_request, daemon=True).start()
         run = run_counting(
-            [sys.executable, "-m", "tap_hotmart", "--config", str(config_file),
-             "--catalog", str(catalog)]
-        )  # fmt: skip
+            [sys.executable, "-m", "tap_hotmart", "--config", str(config_file), *streams]
+        )
         done.set()
         stats = emu.stats()
         requests = sum(stats["requests"].values())
@@ -82,6 +87,11 @@ def main() -> None:
             f"  first API request {first_request[0] if first_request else float('nan'):.1f} s "
             f"after start; 429s served: {stats['responses'].get('429', 0)}; tap CPU "
             f"{run.cpu_seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB; load {load_average()}"
+        )
+        bound = request_bound_s(requests, latency_ms=args.latency_ms)
+        print(
+            f"  request bound {bound:.1f} s (500 a sliding minute: floor((C - 1) / 500) "
+            f"minutes, then a round trip): {bound / run.seconds:.1%} of it"
         )
         print(f"  requests by endpoint: {stats['requests']}")
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import tempfile
@@ -42,6 +41,7 @@ from benchmarks.common import (
     catalog_selecting,
     config_for,
     load_average,
+    request_bound_s,
 )
 from benchmarks.pipeline_e2e import (
     TARGET,
@@ -60,11 +60,6 @@ LATENCY_MS = 150
 #: half the rows (two of the four one-row-per-sale tables and the subscription charges)
 #: and half the requests (two of the four sales-family endpoints).
 SECOND_LOADER_STREAMS = {"sale_commissions", "sale_price_details", "subscription_transactions"}
-
-
-def api_bound_s(requests: int, per_minute: int = RATE_LIMIT) -> float:
-    """The least time `requests` can take under a sliding minute of `per_minute`."""
-    return math.floor(max(requests - 1, 0) / per_minute) * 60 + LATENCY_MS / 1000
 
 
 class Bench:
@@ -163,7 +158,7 @@ def one_account(args: argparse.Namespace, tmp: Path) -> None:
             stats = emu.stats()
             requests = sum(stats["requests"].values())
             rows = sum(raw_counts(b.env).values())
-            bound = api_bound_s(requests)
+            bound = request_bound_s(requests)
             print(
                 f"{loaders} pipeline(s): {rows:,} rows in {wall:.1f} s = {rows / wall:,.0f} "
                 f"rows/s; {requests:,} requests, API bound {bound:.0f} s, wall / bound "
@@ -208,7 +203,7 @@ def accounts(args: argparse.Namespace, tmp: Path) -> None:
             print(
                 f"{args.accounts} accounts {mode}: {rows:,} rows in {wall:.1f} s = "
                 f"{rows / wall:,.0f} rows/s; {sum(stats['requests'].values()):,} requests "
-                f"(at most {per_account} per account: API bound {api_bound_s(per_account):.0f}"
+                f"(at most {per_account} per account: API bound {request_bound_s(per_account):.0f}"
                 f" s each); 429s {stats['responses'].get('429', 0)}; PostgreSQL CPU "
                 f"{b.monitor.cpu_seconds('postgres') - pg_before:.1f} s; load {load_average()}",
                 flush=True,
