@@ -40,12 +40,16 @@ class Read:
 
 
 # What a read hands the emitting thread, in order: for each window its pages, then its
-# end; after each read its end; `ReadFailed` if it stopped.
+# end; after each read its end; `ReadFailed` if it stopped. They may wait on disk
+# (`PageSpool` pickles them), so they name their read (`Read.name`) instead of holding it:
+# a copy read back would be another planner, and the planner holds closures, which do not
+# pickle; and the error that stopped a read stays in memory (`AccountRead.error`), since
+# not every exception pickles back.
 
 
 @dataclass(frozen=True)
 class WindowPage:
-    read: Read
+    read: str  #: `Read.name`
     window: Window
     span: Window  #: the part of `window` this page is of (the window, or a half of it)
     items: Any  #: a list of items, or their JSON text (`msgspec.Raw`)
@@ -61,18 +65,18 @@ class SpanRefused:
 
 @dataclass(frozen=True)
 class WindowEnd:
-    read: Read
+    read: str  #: `Read.name`
     window: Window
 
 
 @dataclass(frozen=True)
 class ReadEnd:
-    read: Read
+    read: str  #: `Read.name`
 
 
 @dataclass(frozen=True)
 class ReadFailed:
-    error: BaseException
+    """The reads stopped on `AccountRead.error`."""
 
 
 Event = WindowPage | SpanRefused | WindowEnd | ReadEnd | ReadFailed
@@ -163,6 +167,8 @@ class AccountRead:
         self._page_count = page_count
         self._cancel = threading.Event()
         self._spool = PageSpool(self._cancel)
+        #: The error that stopped the reads, raised by `events` after `ReadFailed`.
+        self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> AccountRead:
@@ -175,12 +181,17 @@ class AccountRead:
             while True:
                 event = self._spool.get()
                 if isinstance(event, ReadFailed):
-                    raise event.error
+                    assert self.error is not None
+                    raise self.error
                 yield event
-                if isinstance(event, ReadEnd) and event.read is self.reads[-1]:
+                if isinstance(event, ReadEnd) and event.read == self.reads[-1].name:
                     return
         finally:
             self.stop()
+
+    def planner(self, name: str) -> WindowPlanner:
+        """The planner of the read named `name`."""
+        return next(read.planner for read in self.reads if read.name == name)
 
     def stop(self) -> None:
         """Stop fetching (nothing more will be emitted) and free the spool."""
@@ -194,12 +205,13 @@ class AccountRead:
                 with contextlib.closing(self._fetch(read)) as fetches:
                     for fetch in fetches:
                         self._relay(read, fetch)
-                self._spool.put(ReadEnd(read), 0)
+                self._spool.put(ReadEnd(read.name), 0)
         except SpoolClosedError:
             return
         except BaseException as exc:  # handed to the emitting thread, which re-raises it
+            self.error = exc
             try:
-                self._spool.put(ReadFailed(exc), 0)
+                self._spool.put(ReadFailed(), 0)
             except SpoolClosedError:
                 return
 
@@ -229,12 +241,12 @@ class AccountRead:
                 fetch.sized(message.span, message.total)
             elif message.total is None:
                 count += self._page_count(message.items)
-            page = WindowPage(read, window, message.span, message.items, message.total)
+            page = WindowPage(read.name, window, message.span, message.items, message.total)
             self._spool.put(page, message.size)
             fetch.taken(message.size, pages.empty())
         if not reported:
             fetch.sized(window, count)
-        self._spool.put(WindowEnd(read, window), 0)
+        self._spool.put(WindowEnd(read.name, window), 0)
 
 
 def _days(span: Window) -> float:

@@ -266,14 +266,14 @@ class DateWindowStream(HotmartStream):
                     page_number += 1
                     count += len(records)
                     if page_number % PROGRESS_EVERY_PAGES == 0:
-                        progress[event.read.name].page(event.window.label(), count, event.total)
+                        progress[event.read].page(event.window.label(), count, event.total)
                     yield from records
                 elif isinstance(event, SpanRefused):
                     limits.refused(self.path, _days(event.span))
                 elif isinstance(event, WindowEnd):
-                    progress[event.read.name].window_done(event.window, count)
+                    progress[event.read].window_done(event.window, count)
                     self.hotmart_tap.save_account_facts(context["account_id"])
-                    if event.read.name == WINDOWS_READ:
+                    if event.read == WINDOWS_READ:
                         if searching and count:
                             searching = False
                             if self.selected:
@@ -284,7 +284,7 @@ class DateWindowStream(HotmartStream):
                         self._complete_window(context, event.window)
                     count = page_number = 0
                 elif isinstance(event, ReadEnd):
-                    self._remember_density(context, event.read.name, event.read.planner)
+                    self._remember_density(context, event.read, account_read.planner(event.read))
         except BaseException:
             self.stop_reads()
             raise

@@ -7,11 +7,20 @@ emits must not change: the same records in the same order, the same state messag
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import pytest
+from singer_sdk.singerlib import RecordMessage, StateMessage
 
 from hotmart_emulator import EmulatorServer
+from tap_hotmart import account_reads
+from tap_hotmart.page_spool import PageSpool
+from tap_hotmart.tap import TapHotmart
 from tests.support.singer import TapRun, run_tap
 from tests.tap.test_learned_rate_limit import Timeline
 from tests.tap.test_sync import tap_config
@@ -67,3 +76,42 @@ def test_a_failing_account_stops_the_run_with_its_error_and_no_hang(tmp_path: Pa
     assert run.returncode == 1
     assert "acct-2" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def _sync_in_process(config: dict, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
+    """A whole sync in this process: its RECORD messages' (stream, record), and its states."""
+    tap = TapHotmart(config=config, parse_env_config=False)
+    messages: list[Any] = []
+    monkeypatch.setattr(
+        tap.message_writer, "write_message", lambda m: messages.append(copy.deepcopy(m))
+    )
+    tap.sync_all()
+    records = [(m.stream, m.record) for m in messages if isinstance(m, RecordMessage)]
+    states = [m.value for m in messages if isinstance(m, StateMessage)]
+    for state in states:
+        for bookmark in state.get("bookmarks", {}).values():
+            bookmark.pop("replication_key_signpost", None)
+    return records, states
+
+
+def test_pages_read_back_from_disk_emit_what_memory_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An account read far ahead of its emission (a large account, a slow loader) waits on
+    disk past the spool's memory part. Read back from there, it must emit what it would
+    from memory (it once failed: a page's read held the planner, whose closures do not
+    pickle). Here every item goes to disk."""
+    spools: list[PageSpool] = []
+
+    def all_on_disk(cancel: threading.Event) -> PageSpool:
+        spools.append(PageSpool(cancel, memory_bytes=0))
+        return spools[-1]
+
+    with EmulatorServer(seed=23, accounts=2, sales=300, rate_limit=100_000) as emu:
+        config = tap_config(emu, requests_per_minute=100_000, account_concurrency=2)
+        in_memory = _sync_in_process(config, monkeypatch)
+        monkeypatch.setattr(account_reads, "PageSpool", all_on_disk)
+        from_disk = _sync_in_process(config, monkeypatch)
+    assert spools and all(spool.spilled_bytes > 0 for spool in spools)
+    assert from_disk[0] == in_memory[0]
+    assert from_disk[1] == in_memory[1]
