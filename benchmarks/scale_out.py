@@ -31,8 +31,11 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import (
     EmulatorProcess,
@@ -52,6 +55,7 @@ from benchmarks.pipeline_e2e import (
     raw_counts,
     write_target_config,
 )
+from hotmart_emulator import process as emulator_process
 from hotmart_pipeline import raw_tables, warehouse
 
 RATE_LIMIT = 500  # requests per sliding minute per account (facts §2.5, H)
@@ -60,6 +64,24 @@ LATENCY_MS = 150
 #: half the rows (two of the four one-row-per-sale tables and the subscription charges)
 #: and half the requests (two of the four sales-family endpoints).
 SECOND_LOADER_STREAMS = {"sale_commissions", "sale_price_details", "subscription_transactions"}
+
+
+@dataclass
+class Measured:
+    """One measured run: its pipelines, wall time, the emulator's counts, rows loaded."""
+
+    runs: list[PipedRun]
+    wall: float
+    stats: dict[str, Any]
+    rows: int
+    postgres_cpu: float
+
+    def summary(self) -> str:
+        return (
+            f"{self.rows:,} rows in {self.wall:.1f} s = {self.rows / self.wall:,.0f} rows/s; "
+            f"429s {self.stats['responses'].get('429', 0)}; PostgreSQL CPU "
+            f"{self.postgres_cpu:.1f} s; load {load_average()}"
+        )
 
 
 class Bench:
@@ -85,6 +107,24 @@ class Bench:
     def __exit__(self, *exc: object) -> None:
         self.monitor.__exit__()
         self.server.stop()
+
+    def measure(
+        self, emu: emulator_process.EmulatorProcess, start: Callable[[], list[PipedRun]]
+    ) -> Measured:
+        """Run `start` (which starts pipelines and waits for them) on empty raw tables."""
+        self.next_run()
+        emu.reset_stats()
+        pg_before = self.monitor.cpu_seconds("postgres")
+        clock = time.perf_counter()
+        runs = start()
+        wall = time.perf_counter() - clock
+        return Measured(
+            runs=runs,
+            wall=wall,
+            stats=emu.stats(),
+            rows=sum(raw_counts(self.env).values()),
+            postgres_cpu=self.monitor.cpu_seconds("postgres") - pg_before,
+        )
 
     def next_run(self) -> None:
         """Empty raw tables (created by target-postgres from the streams' SCHEMA messages),
@@ -131,6 +171,13 @@ def run_at_once(b: Bench, pipelines: Sequence[tuple[str, Path, Path | None]]) ->
     return runs
 
 
+def one_after_the_other(
+    b: Bench, pipelines: Sequence[tuple[str, Path, Path | None]]
+) -> list[PipedRun]:
+    """Each pipeline started when the one before it ended."""
+    return [run_at_once(b, [pipeline])[0] for pipeline in pipelines]
+
+
 def one_account(args: argparse.Namespace, tmp: Path) -> None:
     started = time.perf_counter()
     with (
@@ -150,23 +197,15 @@ def one_account(args: argparse.Namespace, tmp: Path) -> None:
                 pipelines = [("-1of2", config, first), ("-2of2", config, second)]
             elif loaders != 1:
                 raise SystemExit("--loaders takes 1 or 2")
-            b.next_run()
-            emu.reset_stats()
-            pg_before = b.monitor.cpu_seconds("postgres")
-            runs = run_at_once(b, pipelines)
-            wall = max(run.seconds for run in runs)
-            stats = emu.stats()
-            requests = sum(stats["requests"].values())
-            rows = sum(raw_counts(b.env).values())
+            m = b.measure(emu, partial(run_at_once, b, pipelines))
+            requests = sum(m.stats["requests"].values())
             bound = request_bound_s(requests)
             print(
-                f"{loaders} pipeline(s): {rows:,} rows in {wall:.1f} s = {rows / wall:,.0f} "
-                f"rows/s; {requests:,} requests, API bound {bound:.0f} s, wall / bound "
-                f"{wall / bound:.2f}; 429s {stats['responses'].get('429', 0)}; PostgreSQL CPU "
-                f"{b.monitor.cpu_seconds('postgres') - pg_before:.1f} s; load {load_average()}",
+                f"{loaders} pipeline(s): {m.summary()}; {requests:,} requests, API bound "
+                f"{bound:.0f} s, wall / bound {m.wall / bound:.2f}",
                 flush=True,
             )
-            for run in runs:
+            for run in m.runs:
                 report(run, b.monitor)
 
 
@@ -188,27 +227,19 @@ def accounts(args: argparse.Namespace, tmp: Path) -> None:
         for mode in ("one after the other", "all at once"):
             tag = "seq" if mode == "one after the other" else "par"
             configs = [(f"-{tag}{i}", path, None) for i, path in enumerate(paths, 1)]
-            b.next_run()
-            emu.reset_stats()
-            pg_before = b.monitor.cpu_seconds("postgres")
-            clock = time.perf_counter()
             if mode == "all at once":
-                runs = run_at_once(b, configs)
+                m = b.measure(emu, partial(run_at_once, b, configs))
             else:
-                runs = [run_at_once(b, [config])[0] for config in configs]
-            wall = time.perf_counter() - clock
-            stats = emu.stats()
-            rows = sum(raw_counts(b.env).values())
-            per_account = max(sum(a["requests"].values()) for a in stats["by_account"].values())
+                m = b.measure(emu, partial(one_after_the_other, b, configs))
+            by_account = m.stats["by_account"].values()
+            per_account = max(sum(a["requests"].values()) for a in by_account)
             print(
-                f"{args.accounts} accounts {mode}: {rows:,} rows in {wall:.1f} s = "
-                f"{rows / wall:,.0f} rows/s; {sum(stats['requests'].values()):,} requests "
-                f"(at most {per_account} per account: API bound {request_bound_s(per_account):.0f}"
-                f" s each); 429s {stats['responses'].get('429', 0)}; PostgreSQL CPU "
-                f"{b.monitor.cpu_seconds('postgres') - pg_before:.1f} s; load {load_average()}",
+                f"{args.accounts} accounts {mode}: {m.summary()}; "
+                f"{sum(m.stats['requests'].values()):,} requests (at most {per_account} per "
+                f"account: API bound {request_bound_s(per_account):.0f} s each)",
                 flush=True,
             )
-            for run in runs:
+            for run in m.runs:
                 report(run, b.monitor)
 
 

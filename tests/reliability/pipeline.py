@@ -20,6 +20,7 @@ from typing import Any
 
 from hotmart_emulator import EmulatorServer
 from hotmart_pipeline import demo
+from tests.support.meltano_cli import start_meltano
 from tests.support.streams import REFUND_STATUSES, STREAMS
 
 JOB = "hotmart-demo-el"  # tap-hotmart-demo target-postgres-demo
@@ -116,12 +117,7 @@ class Scenario:
         self.runs += 1
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"{self.runs:02d}-{args[0]}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [demo.venv_bin("meltano"), *args], cwd=demo.PROJECT_ROOT, env=self.env(),
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        return process, log
+        return start_meltano(args, cwd=demo.PROJECT_ROOT, env=self.env(), log=log), log
 
     def meltano(self, *args: str, timeout_s: float = 600) -> str:
         """Run ``meltano ARGS`` to the end; its output (it must succeed)."""

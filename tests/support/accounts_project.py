@@ -26,6 +26,7 @@ from typing import Any
 from hotmart_emulator import EmulatorServer
 from hotmart_pipeline import demo
 from hotmart_pipeline.account_pipelines import LOADER, AccountPipeline, credential_variable
+from tests.support.meltano_cli import start_meltano
 from tests.support.streams import REFUND_STATUSES, STREAMS
 
 ROOT = demo.PROJECT_ROOT
@@ -111,12 +112,7 @@ class Project:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"{self.runs:02d}-{'-'.join(args[:2])}.log"
         self.log_files.append(log)
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [demo.venv_bin("meltano"), *args], cwd=self.root, env=self.full_env(),
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        return process, log
+        return start_meltano(args, cwd=self.root, env=self.full_env(), log=log), log
 
     def run_at_once(self, jobs: list[str], timeout_s: float = 300) -> float:
         """``meltano run JOB`` for every job at the same time; every one must succeed.
