@@ -30,6 +30,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,12 +76,14 @@ class Measured:
     stats: dict[str, Any]
     rows: int
     postgres_cpu: float
+    api_done: float  #: seconds until the last request reached the emulator
 
     def summary(self) -> str:
         return (
             f"{self.rows:,} rows in {self.wall:.1f} s = {self.rows / self.wall:,.0f} rows/s; "
-            f"429s {self.stats['responses'].get('429', 0)}; PostgreSQL CPU "
-            f"{self.postgres_cpu:.1f} s; load {load_average()}"
+            f"last request after {self.api_done:.1f} s; 429s "
+            f"{self.stats['responses'].get('429', 0)}; PostgreSQL CPU {self.postgres_cpu:.1f} s; "
+            f"load {load_average()}"
         )
 
 
@@ -116,14 +119,30 @@ class Bench:
         emu.reset_stats()
         pg_before = self.monitor.cpu_seconds("postgres")
         clock = time.perf_counter()
+        done = threading.Event()
+        last_request = [0.0]
+
+        def watch_requests() -> None:
+            """When the request count last grew (the tap reads ahead of what it emits)."""
+            seen = 0
+            while not done.wait(0.5):
+                count = sum(emu.stats()["requests"].values())
+                if count != seen:
+                    seen, last_request[0] = count, time.perf_counter() - clock
+
+        watcher = threading.Thread(target=watch_requests, daemon=True)
+        watcher.start()
         runs = start()
         wall = time.perf_counter() - clock
+        done.set()
+        watcher.join()
         return Measured(
             runs=runs,
             wall=wall,
             stats=emu.stats(),
             rows=sum(raw_counts(self.env).values()),
             postgres_cpu=self.monitor.cpu_seconds("postgres") - pg_before,
+            api_done=last_request[0],
         )
 
     def next_run(self) -> None:
