@@ -189,6 +189,11 @@ class AccountRead:
         finally:
             self.stop()
 
+    @property
+    def spilled_bytes(self) -> int:
+        """Bytes of pages that waited on disk (the run's log says so)."""
+        return self._spool.spilled_bytes
+
     def planner(self, name: str) -> WindowPlanner:
         """The planner of the read named `name`."""
         return next(read.planner for read in self.reads if read.name == name)

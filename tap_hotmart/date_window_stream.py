@@ -288,6 +288,12 @@ class DateWindowStream(HotmartStream):
         except BaseException:
             self.stop_reads()
             raise
+        if account_read.spilled_bytes:
+            self.logger.info(
+                "%s [%s]: %.0f MB of pages waited in a temporary file for their turn (read "
+                "ahead of the loader, or while another account was emitted)",
+                self.name, context["account_id"], account_read.spilled_bytes / 2**20,
+            )  # fmt: skip
 
     def _stored_partition(self, context: Context) -> Mapping[str, Any]:
         """The partition's state if there is one, else nothing; unlike the SDK's

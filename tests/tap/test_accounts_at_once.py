@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -95,7 +96,7 @@ def _sync_in_process(config: dict, monkeypatch: pytest.MonkeyPatch) -> tuple[lis
 
 
 def test_pages_read_back_from_disk_emit_what_memory_gives(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An account read far ahead of its emission (a large account, a slow loader) waits on
     disk past the spool's memory part. Read back from there, it must emit what it would
@@ -111,7 +112,12 @@ def test_pages_read_back_from_disk_emit_what_memory_gives(
         config = tap_config(emu, requests_per_minute=100_000, account_concurrency=2)
         in_memory = _sync_in_process(config, monkeypatch)
         monkeypatch.setattr(account_reads, "PageSpool", all_on_disk)
+        caplog.set_level(logging.INFO, logger="tap-hotmart")
         from_disk = _sync_in_process(config, monkeypatch)
     assert spools and all(spool.spilled_bytes > 0 for spool in spools)
     assert from_disk[0] == in_memory[0]
     assert from_disk[1] == in_memory[1]
+    said = [
+        r.getMessage() for r in caplog.records if "waited in a temporary file" in r.getMessage()
+    ]
+    assert any(line.startswith("sales [acct-1]: ") for line in said), said
