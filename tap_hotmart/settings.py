@@ -206,7 +206,10 @@ _SETTINGS = th.PropertiesList(
         th.IntegerType(minimum=1, maximum=32),
         default=4,
         title="Concurrency",
-        description="Date windows fetched at once per stream and account (within the budget).",
+        description=(
+            "Requests at once per stream and account, within the budget: date windows, or "
+            "the products' offers, plans and coupons."
+        ),
     ),
     th.Property(
         "account_concurrency",
