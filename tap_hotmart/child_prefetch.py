@@ -2,9 +2,11 @@
 
 Why: the Singer SDK syncs a parent's children record by record: for each product its
 offers, then its plans, then its coupons, each a request waited for before the next. On a
-first sync that is up to three requests per product one after the other: against an API
-150 ms away, the emulator's 57 products cost about 26 s of a 200,000-sale account's 210 s
-(issue #17), with the account's budget idle. So once `products` has read an account's
+first sync that is up to three requests per product one after the other, with the
+account's budget idle: against an API 150 ms away, 27 requests for the emulator's 12
+products took about 4 s of a 200,000-sale account's full sync, 1.1 s now
+(benchmarks/README.md, section 2; issue #17), and an account with hundreds of products
+waits minutes. So once `products` has read an account's
 listing, the children due are requested `concurrency` at a time, and each child stream
 takes its product's items from here when the SDK reaches it. What is emitted, in which
 order, and what the catalogue notes are unchanged: only the requests move earlier. An

@@ -123,11 +123,11 @@ class RateLimiter:
         `requests_per_minute`, or other tools spend part of it), and on any 429; our
         window's room is taken as the request left it, when the server counted it. It is
         read from the answer that finds the server stricter and, from then on, from each
-        probe's; in between, only a 429 changes it (`_ServerQuota`). When our window is as full, the
-        zero is our own doing, and our window already knows to the millisecond when the
-        next slot frees, whereas the server's reset is rounded to a whole second: pausing
-        for it would idle the account for up to a second each time a slot frees, which at
-        the limit is after every request.
+        probe's; in between, only a 429 changes it (`_ServerQuota`). When our window is as
+        full, the zero is our own doing, and our window already knows to the millisecond
+        when the next slot frees, whereas the server's reset is rounded to a whole second:
+        pausing for it would idle the account for up to a second each time a slot frees,
+        which at the limit is after every request.
         """
         remaining = _as_float(
             headers.get("RateLimit-Remaining", headers.get("X-RateLimit-Remaining-Minute"))
