@@ -113,7 +113,12 @@ _ASCII = str.maketrans("áàâãéêíóôõúüçñÁÉÍÓÚÇ", "aaaaeeiooouu
 
 def mix(*parts: int) -> int:
     """SplitMix64-style hash of a few integers: cheap, stable across runs and platforms."""
-    h = 0x9E3779B97F4A7C15
+    return mix_more(0x9E3779B97F4A7C15, *parts)
+
+
+def mix_more(h: int, *parts: int) -> int:
+    """`mix` continued from the hash of a prefix: ``mix(a, b, c) == mix_more(mix(a, b), c)``,
+    so hashes that share a prefix (the fields of one person) hash it once."""
     for p in parts:
         h = (h ^ (p & _MASK64)) * 0xBF58476D1CE4E5B9 & _MASK64
         h = (h ^ (h >> 31)) * 0x94D049BB133111EB & _MASK64
@@ -187,7 +192,11 @@ def email_for(first: str, last: str, n: int, domain: str = "example.com") -> str
 
 def digits(n: int, *parts: int) -> str:
     """``n`` decimal digits derived from integers (phones, documents, zip codes)."""
-    h = mix(*parts)
+    return digits_of(n, mix(*parts))
+
+
+def digits_of(n: int, h: int) -> str:
+    """`digits` of a precomputed ``h = mix(*parts)``."""
     h2 = mix(h, 7)
     return f"{h:020d}{h2:020d}"[-n:]
 
