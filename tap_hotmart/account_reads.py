@@ -194,6 +194,11 @@ class AccountRead:
         """Bytes of pages that waited on disk (the run's log says so)."""
         return self._spool.spilled_bytes
 
+    def planned(self) -> bool:
+        """Whether every window is planned: only the last windows in flight remain to be
+        fetched, on fewer and fewer workers, as each ends."""
+        return all(read.planner.exhausted() for read in self.reads)
+
     def planner(self, name: str) -> WindowPlanner:
         """The planner of the read named `name`."""
         return next(read.planner for read in self.reads if read.name == name)

@@ -9,7 +9,9 @@ run loses nothing and resumes at the last complete window. Windows are sized fro
 density already seen (`WindowPlanner`), and a window whose query times out, or whose
 range Hotmart refuses as too wide, is read in halves; the ranges each endpoint accepted
 and refused are kept in the account's state (`range_limits`). The next accounts' reads
-run while one account is emitted (`account_reads`), each within its own rate budget.
+run while one account is emitted (`account_reads`), each within its own rate budget,
+and once a stream has fetched an account's pages, the next stream's read of that account
+starts while they are emitted (`read_ahead`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class DateWindowStream(HotmartStream):
     #: It starts where the account stream found that the account's history starts
     #: (`history_start`), so it syncs after that stream.
     syncs_after: ClassVar[tuple[str, ...]] = (ACCOUNT_STREAM,)
+    #: Whether its read may start while the stream before it is still emitting (see
+    #: `read_ahead`): not when what it reads depends on that emission (`refunds`).
+    reads_ahead: ClassVar[bool] = True
     is_sorted = True  # bookmarks are window ends, which only grow
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -238,6 +243,25 @@ class DateWindowStream(HotmartStream):
         )
         return account_read.start(), searching
 
+    def read_ahead(self, context: Context) -> bool:
+        """Start this stream's read of the account now, ahead of its turn, unless started;
+        return whether that read has planned all its windows (the next stream may start).
+
+        The stream syncing before this one has planned its last window of the account:
+        its last windows are being fetched on fewer and fewer workers (each window's pages
+        come one after another), and then emitted. Without this the account's budget
+        would idle through that tail, and under a sliding minute a gap returns every
+        minute after (benchmarks/README.md, section 2). What decides the read is settled
+        by then: its own partition state (untouched until it syncs), and what `sales`
+        learns (where the history starts, the status filter, range limits), since the
+        caller waits for those. Called from the emitting thread only.
+        """
+        account_id = context["account_id"]
+        if account_id not in self._reads:
+            self._reads[account_id] = self._start_read(context)
+            return False
+        return self._reads[account_id][0].planned()
+
     def stop_reads(self) -> None:
         """Stop the reads started ahead (the run is ending early)."""
         while self._reads:
@@ -273,6 +297,8 @@ class DateWindowStream(HotmartStream):
                 elif isinstance(event, WindowEnd):
                     progress[event.read].window_done(event.window, count)
                     self.hotmart_tap.save_account_facts(context["account_id"])
+                    if not searching and account_read.planned():
+                        self.hotmart_tap.read_ahead(self, context)
                     if event.read == WINDOWS_READ:
                         if searching and count:
                             searching = False
@@ -286,8 +312,9 @@ class DateWindowStream(HotmartStream):
                 elif isinstance(event, ReadEnd):
                     self._remember_density(context, event.read, account_read.planner(event.read))
         except BaseException:
-            self.stop_reads()
+            self.hotmart_tap.stop_reads()
             raise
+        self.hotmart_tap.read_ahead(self, context)
         if account_read.spilled_bytes:
             self.logger.info(
                 "%s [%s]: %.0f MB of pages waited in a temporary file for their turn (read "
@@ -297,9 +324,11 @@ class DateWindowStream(HotmartStream):
 
     def _stored_partition(self, context: Context) -> Mapping[str, Any]:
         """The partition's state if there is one, else nothing; unlike the SDK's
-        `get_context_state`, never adds one: a read planned ahead of its partition must
-        leave the state messages what a run one account after the other writes."""
-        for partition in self.stream_state.get("partitions", ()):
+        `get_context_state` (and `stream_state`, which adds the stream's entry), never adds
+        one: a read planned ahead of its partition or stream must leave the state messages
+        what a run one account and one stream after the other writes."""
+        stream_state = self.tap_state.get("bookmarks", {}).get(self.name, {})
+        for partition in stream_state.get("partitions", ()):
             if partition.get("context") == dict(context):
                 return partition
         return {}
@@ -350,7 +379,7 @@ class DateWindowStream(HotmartStream):
         planner = read.planner
         workers = max(1, int(setting(self.config, "concurrency")))
         cancel = threading.Event()
-        budget = PrefetchBudget(prefetch.PREFETCH_BYTES, cancel)
+        budget = PrefetchBudget(prefetch.PREFETCH_BYTES_PER_WORKER * workers, cancel)
         pending: deque[tuple[Window, queue.Queue[WindowMessage]]] = deque()
         name = f"{self.name}-{context['account_id']}-{read.name}"
         with ThreadPoolExecutor(workers, thread_name_prefix=name) as pool:

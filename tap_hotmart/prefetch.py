@@ -9,8 +9,13 @@ if TYPE_CHECKING:
     from tap_hotmart.windows import Window
 
 # Pages fetched ahead of the window being emitted wait as JSON text, at most this many
-# bytes per stream and account (about 150 pages of 500 sales; see PrefetchBudget).
-PREFETCH_BYTES = 64 * 1024 * 1024
+# bytes per window worker (`concurrency`) of a stream and account (see PrefetchBudget):
+# windows in flight advance at one pace, so when the head window is taken the others hold
+# about as many pages each, and a bound that did not grow with the workers would keep the
+# extra ones waiting. 16 MB: about 37 pages of 500 sales, 28 of `/sales/users` (566 KB),
+# more than a window's ~25; a flat 64 MB held 8 workers to ~18 requests/s on
+# `/sales/users` at 150 ms (benchmarks/README.md, section 2).
+PREFETCH_BYTES_PER_WORKER = 16 * 1024 * 1024
 
 
 class PrefetchBudget:

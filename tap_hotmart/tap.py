@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import requests
 from singer_sdk import Stream, Tap
@@ -29,6 +29,7 @@ from tap_hotmart import __version__, catalog, range_limits, status_filter
 from tap_hotmart.account_state import ACCOUNT_STREAM, account_partitions
 from tap_hotmart.accounts import Account, resolve_accounts
 from tap_hotmart.client import HotmartStream
+from tap_hotmart.date_window_stream import DateWindowStream
 from tap_hotmart.http import AccountClient
 from tap_hotmart.output import BufferedMsgSpecWriter
 from tap_hotmart.range_limits import RangeLimits
@@ -57,6 +58,9 @@ from tap_hotmart.streams.sales import (
 )
 from tap_hotmart.streams.subscriptions import SubscriptionsStream, SubscriptionTransactionsStream
 from tap_hotmart.summary import FULL_SYNC_CALLS_KEY, RunSummary
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
 
 #: The stream whose per-account partitions keep the catalogue's record (`catalog`).
 CATALOG_STREAM = ProductsStream.name
@@ -225,6 +229,34 @@ class TapHotmart(Tap):
         if validate_config:
             _ = self.settings, self.accounts  # every setting checked before any request
             self.metrics_logger.setLevel(self.settings.metrics_log_level)
+
+    def read_ahead(self, stream: Stream, context: Context) -> None:
+        """Start the account's read of the next stream after `stream` that reads ahead.
+
+        `stream` has planned its last window of the account (`DateWindowStream.read_ahead`).
+        Streams that do not read ahead (`refunds`, whose source depends on what `sales`
+        emits) or read nothing for the account are passed over, and so is one whose read
+        ahead has planned its last window too: the one after it starts then (a short
+        stream, `subscriptions`, would otherwise leave the budget idle through the
+        next one's start).
+        """
+        names = list(self.streams)
+        for name in names[names.index(stream.name) + 1 :]:
+            later = self.streams[name]
+            if (
+                isinstance(later, DateWindowStream)
+                and later.reads_ahead
+                and later.selected
+                and later.reads_from_api(context)
+                and not later.read_ahead(context)
+            ):
+                return
+
+    def stop_reads(self) -> None:
+        """Stop every stream's reads started ahead (the run is ending early)."""
+        for stream in self.streams.values():
+            if isinstance(stream, DateWindowStream):
+                stream.stop_reads()
 
     def end_run(self) -> None:
         """Log the run summary and remember a full sync's cost, once every stream synced.

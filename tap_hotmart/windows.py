@@ -84,12 +84,16 @@ class WindowPlanner:
 
     def next_window(self) -> Window | None:
         """The next window, or None once the span is covered."""
-        if self._cursor >= self.end:
+        if self.exhausted():
             return None
         days = min(self._days, self.widest())
         window = Window(self._cursor, min(self._cursor + timedelta(days=days), self.end))
         self._cursor = window.end
         return window
+
+    def exhausted(self) -> bool:
+        """Whether every window of the span is planned."""
+        return self._cursor >= self.end
 
     def observe(self, span: Window, records: int) -> None:
         """Size the windows still to come from what `span` held."""

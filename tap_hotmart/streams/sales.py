@@ -203,6 +203,7 @@ class RefundsStream(WatchesDisputes):
     name = "refunds"
     replication_key = None
     starts_wide = True  # refund statuses are a few percent of sales
+    reads_ahead = False  # whether it asks Hotmart at all is known once `sales` is emitted
 
     def reads_from_api(self, context: Context) -> bool:
         """Not when this run's `sales` read the account's whole history (`refund_spool`)."""

@@ -44,7 +44,7 @@ def test_a_tiny_prefetch_budget_bounds_waiting_pages_and_loses_nothing(monkeypat
         tap = TapHotmart(config={**config, "concurrency": 4, "page_size": 50},
                          parse_env_config=False)  # fmt: skip
         stream = tap.streams["sales"]
-        monkeypatch.setattr(prefetch_module, "PREFETCH_BYTES", 1)
+        monkeypatch.setattr(prefetch_module, "PREFETCH_BYTES_PER_WORKER", 1)
         pending_peaks: list[int] = []
         page_sizes: list[int] = []
         added = prefetch_module.PrefetchBudget.added
