@@ -10,8 +10,8 @@ density already seen (`WindowPlanner`), and a window whose query times out, or w
 range Hotmart refuses as too wide, is read in halves; the ranges each endpoint accepted
 and refused are kept in the account's state (`range_limits`). The next accounts' reads
 run while one account is emitted (`account_reads`), each within its own rate budget,
-and once a stream has fetched an account's pages, the next stream's read of that account
-starts while they are emitted (`read_ahead`).
+and once a stream has planned its last window of an account, the next stream's read of
+that account starts while its last windows are fetched (`read_ahead`).
 """
 
 from __future__ import annotations

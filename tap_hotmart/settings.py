@@ -208,7 +208,9 @@ _SETTINGS = th.PropertiesList(
         title="Concurrency",
         description=(
             "Requests at once per stream and account, within the budget: date windows, or "
-            "the products' offers, plans and coupons."
+            "the products' offers, plans and coupons. Each one more may hold up to 16 MB "
+            "more of pages waiting their turn; 8 gets closer to the rate limit when every "
+            "request takes long (150 ms or more)."
         ),
     ),
     th.Property(
