@@ -11,6 +11,7 @@ token after a 401 for an expired one, are here.
 from __future__ import annotations
 
 import decimal
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -35,6 +36,8 @@ from tap_hotmart.retries import (
 # sales/users) against 9 us (18) for the check and decoding below, with the tap's whole
 # cost ~60 us per record (2026-12-01, the shared 2-CPU VM).
 _DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
+#: The tap's logger (the SDK names it after the tap).
+_LOG = logging.getLogger("tap-hotmart")
 
 
 class _LazyPage(msgspec.Struct):
@@ -138,6 +141,14 @@ class AccountClient:
             self.limiter.acquire()
             response = self._send(url, params, headers, timeout_s)
             if response.status_code == 429:
+                # Hotmart's budget was spent before the limiter knew it (a first contact,
+                # or another tool on the same credentials): worth a line, with the number.
+                _LOG.info(
+                    "Account %r: GET %s answered 429 (request %d of the run); waiting for "
+                    "Hotmart's reset (%s s)",
+                    self.account.account_id, path, self.limiter.requests_sent,
+                    response.headers.get("RateLimit-Reset", "?"),
+                )  # fmt: skip
                 if rate_limited.wait_again():
                     continue  # the limiter now holds every thread until Hotmart's reset
                 reason = f"still rate-limited after {MAX_RATE_LIMIT_WAITS} waits"
