@@ -15,21 +15,34 @@ error is raised where the child stream takes the items, as if it had made the re
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+
+from tap_hotmart.ratelimit import request_rank
+
+
+def _ranked(rank: tuple[int, ...], read: Callable[[], list[Any]]) -> list[Any]:
+    with request_rank(rank):
+        return read()
 
 
 class ChildPrefetch:
     """Reads submitted by key, run by a few threads; each taken once, by its stream."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, rank: tuple[int, ...]) -> None:
+        """`rank`: the stream's place in the order of emission (`ratelimit.request_rank`)."""
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="catalogue")
         self._reads: dict[Hashable, Future[list[Any]]] = {}
+        self._rank = rank
+        self._submitted = itertools.count()
 
     def fetch(self, key: Hashable, read: Callable[[], list[Any]]) -> None:
-        """Start `read` (every item of one product's child endpoint)."""
-        self._reads[key] = self._pool.submit(read)
+        """Start `read` (every item of one product's child endpoint); reads submitted
+        earlier, emitted earlier, go first where the account's budget is short."""
+        rank = (*self._rank, next(self._submitted))
+        self._reads[key] = self._pool.submit(_ranked, rank, read)
 
     def take(self, key: Hashable) -> list[Any] | None:
         """The items read for `key` (raising what the read raised); None: not fetched here."""

@@ -49,6 +49,7 @@ from tap_hotmart.errors import QueryTimeoutError, RangeTooWideError
 from tap_hotmart.prefetch import PrefetchBudget
 from tap_hotmart.progress import WindowProgress
 from tap_hotmart.range_limits import RangeLimits
+from tap_hotmart.ratelimit import request_rank
 from tap_hotmart.settings import setting
 from tap_hotmart.windows import (
     SPARSE_WINDOW_DAYS,
@@ -382,12 +383,17 @@ class DateWindowStream(HotmartStream):
         budget = PrefetchBudget(prefetch.PREFETCH_BYTES_PER_WORKER * workers, cancel)
         pending: deque[tuple[Window, queue.Queue[WindowMessage]]] = deque()
         name = f"{self.name}-{context['account_id']}-{read.name}"
+        # Emission order: this stream's place in the run, the sweep before the windows.
+        order = (self.hotmart_tap.sync_position(self), int(read.name != SWEEP_READ))
+        planned = 0
         with ThreadPoolExecutor(workers, thread_name_prefix=name) as pool:
 
             def submit_next() -> None:
+                nonlocal planned
                 window = planner.next_window()
                 if window is not None:
                     pages: queue.Queue[WindowMessage] = queue.Queue()
+                    planned += 1
                     pool.submit(
                         self._fill,
                         pages,
@@ -397,6 +403,7 @@ class DateWindowStream(HotmartStream):
                         params=read.params,
                         cancel=cancel,
                         budget=budget,
+                        rank=(*order, planned),
                     )
                     pending.append((window, pages))
 
@@ -427,16 +434,20 @@ class DateWindowStream(HotmartStream):
         params: Params,
         cancel: threading.Event,
         budget: PrefetchBudget,
+        rank: tuple[int, ...],
     ) -> None:
         """Worker: read every page of one window into its queue (or the error that stopped it).
 
         Pages are queued as fetched (items still JSON text when the API allows it); the
         read's thread relays them in order and the emitting thread decodes and shapes them.
-        `budget` holds the worker back while too many bytes wait to be taken in order.
+        `budget` holds the worker back while too many bytes wait to be taken in order;
+        `rank` (the window's place in the order of emission) puts its requests behind the
+        earlier windows' where the account's budget is short (`ratelimit.request_rank`).
         """
         try:
-            self._fill_span(pages, window, window, client=client, context=context,
-                            params=params, cancel=cancel, budget=budget)  # fmt: skip
+            with request_rank(rank):
+                self._fill_span(pages, window, window, client=client, context=context,
+                                params=params, cancel=cancel, budget=budget)  # fmt: skip
             pages.put(Done())
         except BaseException as exc:  # handed to the read's thread, which re-raises it
             pages.put(Failed(exc))

@@ -24,11 +24,12 @@ by an earlier run cannot know.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from tap_hotmart.retries import (
@@ -39,6 +40,30 @@ from tap_hotmart.retries import (
 
 # How long one of our sends stays counted in our window.
 _COUNTED_SECONDS = RATE_LIMIT_WINDOW_SECONDS + RATE_LIMIT_SAFETY_SECONDS
+#: How long a request yields a free slot to an earlier-ranked one before looking again
+#: (that one is waking for the same slot: every wait is for the account's budget).
+_YIELD_SECONDS = 0.005
+
+#: Each thread's rank (`request_rank`); () before any rank was set: first.
+_thread_rank = threading.local()
+
+
+@contextlib.contextmanager
+def request_rank(rank: tuple[int, ...]) -> Iterator[None]:
+    """Rank the requests this thread sends meanwhile: where an account's budget has fewer
+    slots than requests waiting, the lowest rank goes first.
+
+    Ranks follow the order of emission (stream, read, window): records are emitted in that
+    order, so a slot given to a later window only makes its pages wait for the earlier
+    ones (in memory, or on disk) while the emission waits for the earlier ones' pages.
+    Where the budget has room, ranks change nothing: every request goes at once.
+    """
+    previous = getattr(_thread_rank, "value", ())
+    _thread_rank.value = rank
+    try:
+        yield
+    finally:
+        _thread_rank.value = previous
 
 
 @dataclass
@@ -78,6 +103,10 @@ class RateLimiter:
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
         self._answered = threading.Condition(self._lock)
+        #: Notified whenever a request takes a slot (those yielding to it look again).
+        self._slot_taken = threading.Condition(self._lock)
+        #: The rank of each thread waiting in `acquire`.
+        self._waiting: dict[int, tuple[int, ...]] = {}
         #: Each thread's unanswered request (requests are synchronous: one per thread):
         #: its number in `requests_sent`, and the room our window had left once it was sent.
         self._in_flight: dict[int, tuple[int, int]] = {}
@@ -88,30 +117,53 @@ class RateLimiter:
     def acquire(self) -> None:
         """Block until a request may be sent, then count it."""
         thread = threading.get_ident()
-        while True:
+        rank = getattr(_thread_rank, "value", ())
+        try:
+            while True:
+                with self._lock:
+                    now = self._clock()
+                    # This thread's previous request, if unanswered, ended in an exception.
+                    self._end(self._in_flight.pop(thread, (None, 0))[0])
+                    self._waiting[thread] = rank
+                    wait = self._server_wait(now)
+                    if wait is None:
+                        # Only the probe's answer tells whether the renewed budget has
+                        # room; a probe unanswered for a request's whole timeout has failed.
+                        if not self._answered.wait(REQUEST_TIMEOUT_SECONDS) and self._quota:
+                            self._quota.probe = None
+                        continue
+                    if self._used(now) >= self.per_minute:
+                        wait = max(wait, self._sent[0] + _COUNTED_SECONDS - now)
+                    if wait <= 0 and any(
+                        other < rank for waiter, other in self._waiting.items() if waiter != thread
+                    ):
+                        self._slot_taken.wait(_YIELD_SECONDS)
+                        continue
+                    if wait <= 0:
+                        self._take(thread, now)
+                        return
+                self._sleep(wait)
+        finally:
             with self._lock:
-                now = self._clock()
-                # This thread's previous request, if unanswered, ended in an exception.
-                self._end(self._in_flight.pop(thread, (None, 0))[0])
-                wait = self._server_wait(now)
-                if wait is None:
-                    # Only the probe's answer tells whether the renewed budget has room; a
-                    # probe unanswered for a request's whole timeout has failed.
-                    if not self._answered.wait(REQUEST_TIMEOUT_SECONDS) and self._quota:
-                        self._quota.probe = None
-                    continue
-                if self._used(now) >= self.per_minute:
-                    wait = max(wait, self._sent[0] + _COUNTED_SECONDS - now)
-                if wait <= 0:
-                    self._sent.append(now)
-                    self.requests_sent += 1
-                    room = self.per_minute - len(self._sent)
-                    self._in_flight[thread] = (self.requests_sent, room)
-                    quota = self._quota
-                    if quota is not None and self.requests_sent > quota.limit:
-                        quota.probe = self.requests_sent
-                    return
-            self._sleep(wait)
+                self._waiting.pop(thread, None)
+
+    def _take(self, thread: int, now: float) -> None:
+        """Count a request sent now by `thread` (call with the lock held)."""
+        self._sent.append(now)
+        self.requests_sent += 1
+        room = self.per_minute - len(self._sent)
+        self._in_flight[thread] = (self.requests_sent, room)
+        del self._waiting[thread]
+        self._slot_taken.notify_all()
+        quota = self._quota
+        if quota is not None and self.requests_sent > quota.limit:
+            quota.probe = self.requests_sent
+
+    def has_room(self, requests: int) -> bool:
+        """Whether `requests` more may go at once: the server was not found stricter than our
+        window, and our window has that many slots free."""
+        with self._lock:
+            return self._quota is None and self._used(self._clock()) + requests <= self.per_minute
 
     def observe(self, headers: Mapping[str, str], status_code: int) -> None:
         """Learn from the server's view of the budget (its headers, or a 429).

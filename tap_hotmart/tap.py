@@ -230,6 +230,11 @@ class TapHotmart(Tap):
             _ = self.settings, self.accounts  # every setting checked before any request
             self.metrics_logger.setLevel(self.settings.metrics_log_level)
 
+    def sync_position(self, stream: Stream) -> int:
+        """`stream`'s place in the order streams sync, and so emit (the ranks of their
+        requests where an account's budget is short: `ratelimit.request_rank`)."""
+        return list(self.streams).index(stream.name)
+
     def read_ahead(self, stream: Stream, context: Context) -> None:
         """Start the account's read of the next stream after `stream` that reads ahead.
 

@@ -40,7 +40,9 @@ class ProductsStream(HotmartStream):
         for item in items:
             if item.get("id") is not None:
                 watch.product_listed(item["id"], item)
-        self.prefetched = ChildPrefetch(int(setting(self.config, "concurrency")))
+        self.prefetched = ChildPrefetch(
+            int(setting(self.config, "concurrency")), rank=(self.hotmart_tap.sync_position(self),)
+        )
         try:
             for item in items:
                 if item.get("id") is not None:

@@ -19,7 +19,7 @@ LATENCY_S = 0.25  # long beside the tap's own time per request, on a busy machin
 
 
 def test_a_taken_read_gives_its_items_or_raises_its_error_once() -> None:
-    prefetch = ChildPrefetch(2)
+    prefetch = ChildPrefetch(2, rank=(9,))
     prefetch.fetch("a", lambda: [1, 2])
     prefetch.fetch("b", lambda: 1 / 0)
     assert prefetch.take("a") == [1, 2]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 import pytest
 
-from tap_hotmart.ratelimit import RateLimiter
+from tap_hotmart.ratelimit import RateLimiter, request_rank
 
 
 class FakeTime:
@@ -71,3 +75,46 @@ def test_remaining_zero_with_room_in_our_window_means_other_tools_use_the_budget
     limiter.observe({"RateLimit-Remaining": "0", "RateLimit-Reset": "5"}, 200)
     limiter.acquire()
     assert fake.slept == [5.0]
+
+
+def test_where_slots_are_short_the_lowest_rank_goes_first() -> None:
+    """Two threads wait for the one slot a full window frees: the one whose records are
+    emitted first gets it, though the other began waiting first."""
+    fake = FakeTime()
+    woken = threading.Event()
+
+    def sleep(seconds: float) -> None:  # every waiter sleeps until the test wakes them
+        woken.wait(5)
+        fake.now = max(fake.now, 1000.0 + 61.0)
+
+    limiter = RateLimiter(1, clock=fake.clock, sleep=sleep)
+    limiter.acquire()  # the window is full until 1060.5
+    order: list[str] = []
+
+    def waiter(name: str, rank: tuple[int, ...]) -> None:
+        with request_rank(rank):
+            limiter.acquire()
+        order.append(name)
+
+    later = threading.Thread(target=waiter, args=("later window", (0, 1, 7)))
+    earlier = threading.Thread(target=waiter, args=("earlier window", (0, 1, 2)))
+    later.start()
+    _until(lambda: len(limiter._waiting) == 1)
+    earlier.start()
+    _until(lambda: len(limiter._waiting) == 2)
+    woken.set()
+    _until(lambda: len(order) == 1)
+    assert order == ["earlier window"]
+    # The later one waits for the next slot (our window holds one send a minute).
+    assert later.is_alive()
+    fake.now += 61.0
+    later.join(5)
+    earlier.join(5)
+    assert order == ["earlier window", "later window"]
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)

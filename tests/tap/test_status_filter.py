@@ -10,22 +10,28 @@ the check costs exactly its 18 requests per account.
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from hotmart_emulator import EmulatorServer
+from tap_hotmart.ratelimit import RateLimiter
 from tap_hotmart.status_filter import (
     RECHECK_AFTER,
     STATE_KEY,
     StatusChecks,
     Verdict,
+    _measure,
     one_status_at_a_time,
 )
 from tap_hotmart.streams.statuses import TRANSACTION_STATUSES
+from tap_hotmart.windows import Window
 from tests.support.singer import TapRun, run_tap
 from tests.tap.test_sync import REFUND_STATUSES, tap_config
 
@@ -206,3 +212,48 @@ def test_one_status_at_a_time_reads_each_in_order_with_the_summed_total() -> Non
     assert next(merged) == (["a1"], 3)
     assert sent == ["A", "B", "C"], "every first page is read before any is handed on"
     assert list(merged) == [(["a2"], 3), ([], 3), (["c1"], 3)]
+
+
+class _ProbeCounter:
+    """A stand-in for a stream reading `sales/history`: counts requests in flight at once."""
+
+    def __init__(self, per_minute: int, concurrency: int) -> None:
+        self.config = {"concurrency": concurrency}
+        self.hotmart_tap = SimpleNamespace(sync_end=datetime(2026, 12, 1, tzinfo=timezone.utc))
+        self.client = SimpleNamespace(limiter=RateLimiter(per_minute))
+        self._lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+
+    def _get_first_page(self, client: Any, path: str, params: Any, **_: Any) -> Any:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.02)
+        with self._lock:
+            self.in_flight -= 1
+        statuses = params["transaction_status"]
+        return None, {"page_info": {"total_results": 3 * len(statuses)}}
+
+
+@pytest.mark.parametrize(
+    ("server_remaining", "at_once"),
+    [(None, True), ("5", False)],
+    ids=["wide budget: at once", "server stricter: one after the other"],
+)
+def test_the_check_goes_at_once_only_where_the_budget_has_room(
+    server_remaining: str | None, at_once: bool
+) -> None:
+    """18 requests one after the other cost 3 s at 150 ms, at the run's start, which a
+    sliding minute repeats at its end; where the server's budget is the stricter, they
+    would wait for it anyway."""
+    stream = _ProbeCounter(per_minute=500, concurrency=4)
+    if server_remaining is not None:  # the token's answer: 5 left of a smaller budget
+        stream.client.limiter.acquire()
+        stream.client.limiter.observe({"RateLimit-Remaining": server_remaining}, 200)
+    window = Window(
+        datetime(2026, 9, 1, tzinfo=timezone.utc), datetime(2026, 11, 30, tzinfo=timezone.utc)
+    )
+    verdict = _measure(stream, stream.client, window)  # type: ignore[arg-type]
+    assert isinstance(verdict, Verdict) and verdict.honoured
+    assert verdict.one_request == verdict.by_status == 3 * len(TRANSACTION_STATUSES)
+    assert (stream.most_in_flight > 1) is at_once
