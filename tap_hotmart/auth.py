@@ -123,7 +123,10 @@ class TokenManager(APIAuthenticatorBase):
                     headers=headers,
                     timeout=timeouts(TOKEN_TIMEOUT_SECONDS),
                 )
-            except requests.RequestException as exc:
+            except BaseException as exc:
+                self._limiter.abandon()  # no answer will free its place in flight
+                if not isinstance(exc, requests.RequestException):
+                    raise
                 self._reach.failed(self._auth_url, "token endpoint", exc)
                 problem = f"the token endpoint could not be reached ({type(exc).__name__})"
                 raise _TokenRequestError(problem) from None

@@ -76,10 +76,11 @@ class AccountClient:
         user_agent: str,
         *,
         reach: HostReach,
+        max_in_flight: int | None = None,
     ) -> None:
         self.account = account
         self.api_url = api_url.rstrip("/")
-        self.limiter = RateLimiter(requests_per_minute)
+        self.limiter = RateLimiter(requests_per_minute, max_in_flight=max_in_flight)
         self.reach = reach  # shared by every account: which hosts answered in this run
         self._user_agent = user_agent
         self._local = threading.local()
@@ -186,8 +187,10 @@ class AccountClient:
             response = self.session.get(
                 url, params=params, headers=headers, auth=self.tokens, timeout=timeouts(timeout_s)
             )
-        except requests.RequestException as exc:
-            self.reach.failed(url, "API", exc)
+        except BaseException as exc:
+            self.limiter.abandon()  # no answer will free its place in flight
+            if isinstance(exc, requests.RequestException):
+                self.reach.failed(url, "API", exc)
             raise
         self.reach.answered(url)
         self.limiter.observe(response.headers, response.status_code)

@@ -140,6 +140,7 @@ class TapHotmart(Tap):
                 per_minute,
                 self.user_agent,
                 reach=reach,
+                max_in_flight=int(setting(self.config, "concurrency")),
             )
             for account in self.accounts
         }

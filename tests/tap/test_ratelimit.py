@@ -88,29 +88,78 @@ def test_where_slots_are_short_the_lowest_rank_goes_first() -> None:
 
     limiter = RateLimiter(1, clock=fake.clock, sleep=sleep)
     limiter.acquire()  # the window is full until 1060.5
-    order: list[str] = []
-
-    def waiter(name: str, rank: tuple[int, ...]) -> None:
-        with request_rank(rank):
-            limiter.acquire()
-        order.append(name)
-
-    later = threading.Thread(target=waiter, args=("later window", (0, 1, 7)))
-    earlier = threading.Thread(target=waiter, args=("earlier window", (0, 1, 2)))
-    later.start()
-    _until(lambda: len(limiter._waiting) == 1)
-    earlier.start()
-    _until(lambda: len(limiter._waiting) == 2)
+    order, threads, answer = _later_then_earlier_waiting(limiter)
+    answer.set()  # answers change nothing here: the window holds them
     fake.now = 1000.0 + 61.0  # the first send has left the window
     woken.set()
     _until(lambda: len(order) == 1)
     assert order == ["earlier window"]
     # The later one waits for the next slot (our window holds one send a minute).
-    assert later.is_alive()
+    assert threads["later window"].is_alive()
     fake.now += 61.0
-    later.join(5)
-    earlier.join(5)
+    _join(threads)
     assert order == ["earlier window", "later window"]
+
+
+@pytest.mark.parametrize("ends", ["answered", "raised"])
+def test_places_in_flight_go_by_rank_and_free_when_a_request_ends(ends: str) -> None:
+    """With every place in flight taken, the earlier-ranked waiter gets the next one,
+    whether the request holding it was answered or ended in an exception."""
+    limiter = RateLimiter(500, max_in_flight=1)
+    holder_sent, holder_ends = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        limiter.acquire()
+        holder_sent.set()
+        holder_ends.wait(5)
+        if ends == "answered":
+            limiter.observe({}, 200)
+        else:
+            limiter.abandon()
+
+    holding = threading.Thread(target=holder)
+    holding.start()
+    holder_sent.wait(5)
+    order, threads, answer = _later_then_earlier_waiting(limiter)
+    holder_ends.set()
+    _until(lambda: len(order) == 1)
+    assert order == ["earlier window"]
+    assert threads["later window"].is_alive()  # the earlier one's request is unanswered
+    answer.set()
+    _join({**threads, "holder": holding})
+    assert order == ["earlier window", "later window"]
+
+
+def _later_then_earlier_waiting(
+    limiter: RateLimiter,
+) -> tuple[list[str], dict[str, threading.Thread], threading.Event]:
+    """Start a later-ranked waiter, then an earlier-ranked one; return once both wait.
+
+    Each notes its name once its request may go, and is answered once the event is set."""
+    order: list[str] = []
+    answer = threading.Event()
+
+    def waiter(name: str, rank: tuple[int, ...]) -> None:
+        with request_rank(rank):
+            limiter.acquire()
+        order.append(name)
+        answer.wait(5)
+        limiter.observe({}, 200)
+
+    threads = {
+        name: threading.Thread(target=waiter, args=(name, rank))
+        for name, rank in (("later window", (0, 1, 7)), ("earlier window", (0, 1, 2)))
+    }
+    waiting = len(limiter._waiting)
+    for started, thread in enumerate(threads.values(), start=1):
+        thread.start()
+        _until(lambda started=started: len(limiter._waiting) == waiting + started)
+    return order, threads, answer
+
+
+def _join(threads: dict[str, threading.Thread]) -> None:
+    for thread in threads.values():
+        thread.join(5)
 
 
 def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
