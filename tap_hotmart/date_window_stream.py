@@ -154,6 +154,7 @@ class DateWindowStream(HotmartStream):
             max_days=max_days,
             target_records=target_records,
             ceiling=ceiling,
+            parallel=int(setting(self.config, "concurrency")),
         )
 
     def _remembered_density(self, context: Context, read: str) -> int | None:

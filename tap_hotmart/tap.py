@@ -68,11 +68,11 @@ CATALOG_STREAM = ProductsStream.name
 STREAM_TYPES: tuple[type[HotmartStream], ...] = (
     SalesStream,
     RefundsStream,
+    SubscriptionsStream,
+    SubscriptionTransactionsStream,
     SaleParticipantsStream,
     SaleCommissionsStream,
     SalePriceDetailsStream,
-    SubscriptionsStream,
-    SubscriptionTransactionsStream,
     ProductsStream,
     ProductOffersStream,
     ProductPlansStream,

@@ -17,7 +17,8 @@ from tests.tap.test_learned_rate_limit import Timeline
 from tests.tap.test_sync import tap_config
 
 HISTORY = "GET /payments/api/v1/sales/history"
-PARTICIPANTS = "GET /payments/api/v1/sales/users"
+#: The stream after `sales` that reads ahead (`refunds` replays what `sales` read).
+SUBSCRIPTIONS = "GET /payments/api/v1/subscriptions"
 
 
 def test_the_next_streams_read_overlaps_the_last_windows_and_changes_nothing(
@@ -36,13 +37,13 @@ def test_the_next_streams_read_overlaps_the_last_windows_and_changes_nothing(
 
     assert read_ahead[0] == reference[0]  # the same records, in the same order
     assert read_ahead[1] == reference[1]  # the same state messages
-    # The first account's `sales` windows are emitted as they arrive, so its participants'
+    # The first account's `sales` windows are emitted as they arrive, so its subscriptions'
     # read starts while its last windows are fetched. (The second account's were read
     # ahead, while the first was emitted: they are all in by the time it is emitted and
     # its next read starts then, still a stream earlier than without reading ahead.)
     history = [at for at, a, request, _ in timeline.entries if a == "acct-1" and request == HISTORY]
-    participants = [
-        at for at, a, request, _ in timeline.entries if a == "acct-1" and request == PARTICIPANTS
+    subscriptions = [
+        at for at, a, request, _ in timeline.entries if a == "acct-1" and request == SUBSCRIPTIONS
     ]
-    assert history and participants
-    assert min(participants) < max(history), (min(participants), max(history))
+    assert history and subscriptions
+    assert min(subscriptions) < max(history), (min(subscriptions), max(history))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from datetime import datetime, timedelta, timezone
 
 from tap_hotmart.windows import Window, WindowPlanner, halves, ms_to_iso, to_ms
@@ -94,3 +95,33 @@ def test_epoch_ms_to_iso() -> None:
     assert ms_to_iso(None) is None
     assert ms_to_iso("soon") is None
     assert ms_to_iso(True) is None
+
+
+def test_the_tail_is_cut_for_every_worker_where_it_holds_enough_records() -> None:
+    """8 windows at once: once the rest of the span (125 days) fits in 3 windows of the
+    planned 50 days, it is cut into 8, so 8 workers read the last records, not 3; a sparse
+    rest (1,250 records, under an eighth of the target per worker) and one worker at a
+    time keep the planned width."""
+    end = START + timedelta(days=365)
+    widths = _in_order(_planner(end, parallel=8), 8, records_per_day=200)
+    assert widths == [timedelta(days=30)] * 8 + [timedelta(days=125 / 8)] * 8
+    widths = _in_order(_planner(end, parallel=8), 8, records_per_day=10)
+    assert [w.days for w in widths] == [30] * 8 + [90, 35]
+    widths = _in_order(_planner(end, parallel=1), 1, records_per_day=200)
+    assert [w.days for w in widths] == [30, 50, 50, 50, 50, 50, 50, 35]
+
+
+def _in_order(planner: WindowPlanner, parallel: int, records_per_day: float) -> list[timedelta]:
+    """Plan as the streams do: `parallel` windows ahead, each observed in window order."""
+    planned: deque[Window] = deque()
+    spans = []
+    for _ in range(parallel):
+        if (window := planner.next_window()) is not None:
+            planned.append(window)
+    while planned:
+        window = planned.popleft()
+        spans.append(window.end - window.start)
+        planner.observe(window, round(records_per_day * spans[-1] / timedelta(days=1)))
+        if (window := planner.next_window()) is not None:
+            planned.append(window)
+    return spans
