@@ -99,7 +99,7 @@ class RateLimiter:
     once, whatever the streams and workers sending them; places, like slots, go by rank.
     Without it, streams read ahead share a burst of free slots with the stream being
     emitted, and their pages wait for it in memory: at `concurrency` 16 the cap made a run
-    as fast (92.2% and 92.7% of the request bound, against 91.4% and 91.2%) with 60 MB
+    as fast (94.3% and 94.1% of the request bound, against 94.2% and 94.0%) with 70 MB
     less at its peak (benchmarks/README.md, section 2).
     """
 

@@ -209,8 +209,8 @@ _SETTINGS = th.PropertiesList(
         description=(
             "Requests at once per account, within its budget: date windows of each stream "
             "and of the streams read ahead, or the products' offers, plans and coupons. "
-            "Each one more may hold up to 16 MB more of pages waiting their turn; 8 gets "
-            "closer to the rate limit when every request takes long (150 ms or more)."
+            "Each one more may hold up to 16 MB more of pages waiting their turn; 8 to 16 "
+            "get closer to the rate limit when every request takes long (150 ms or more)."
         ),
     ),
     th.Property(
