@@ -25,6 +25,9 @@ SPARSE_WINDOW_DAYS = 360
 #: Tail windows are cut only while each may hold 1/_TAIL_SHARE of the target records at
 #: the density last seen (which trails a growing history's by `parallel` windows).
 _TAIL_SHARE = 8
+#: A window's end this close to the span's is the span's (equal parts of a span in float
+#: days end a few microseconds apart from it).
+_ROUNDING = timedelta(seconds=1)
 #: No window is planned wider than this (100 years), whatever the ceiling.
 _WIDEST_DAYS = 36_500.0
 
@@ -103,8 +106,8 @@ class WindowPlanner:
             return None
         days = min(self._tail_days or self._days, self.widest())
         end = self._cursor + timedelta(days=days)
-        if self._tail_days is not None and self.end - end < timedelta(days=days / 2):
-            end = self.end  # the tail's last window: no sliver left by rounding
+        if self.end - end < _ROUNDING:
+            end = self.end  # the tail's equal parts: no sliver left by rounding them
         window = Window(self._cursor, min(end, self.end))
         self._cursor = window.end
         return window
@@ -133,8 +136,6 @@ class WindowPlanner:
         """Cut the rest of the span into `parallel` equal windows if it would fit in fewer
         windows of the planned width and holds enough records for them all."""
         left_days = (self.end - self._cursor) / timedelta(days=1)
-        if self._parallel < 2 or left_days <= 0 or left_days >= self._parallel * self._days:
-            return
         enough = per_day * left_days >= self._parallel * self.target_records / _TAIL_SHARE
         if enough and self._parallel > math.ceil(left_days / self._days):
             self._tail_days = max(1.0, left_days / self._parallel)
